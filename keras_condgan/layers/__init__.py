@@ -1,0 +1,3 @@
+from keras_condgan.layers.maxout import Maxout
+
+__all__ = ["Maxout"]

@@ -1,0 +1,281 @@
+"""`ConditionalGAN`: class-conditional image generation (Mirza & Osindero, 2014)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_condgan import losses
+from keras_condgan.models.conditional_gan.conditional_gan_discriminator import DISCRIMINATORS
+from keras_condgan.models.conditional_gan.conditional_gan_generator import GENERATORS
+from keras_condgan.models.conditional_gan.conditional_gan_presets import backbone_presets
+from keras_condgan.models.gan import GAN
+from keras_condgan.utils.images import to_uint8
+
+DEFAULT_FILTERS = {
+    # (generator, discriminator)
+    "dcgan": ((128, 64, 32), (64, 128)),
+    "mlp": ((256, 512, 1024), (240, 50, 240)),
+}
+CONDITIONINGS = ("concat", "embedding")
+
+
+@keras.saving.register_keras_serializable(package="keras_condgan")
+class ConditionalGAN(GAN):
+    """A GAN whose generator and discriminator both see the class label.
+
+    Args:
+        image_shape: `(height, width, channels)` of the images.
+        num_classes: number of classes, or `None` for an unconditional GAN.
+        latent_dim: size of the noise vector.
+        architecture: `"dcgan"` (convolutional) or `"mlp"` (fully connected
+            generator, Maxout discriminator).
+        conditioning: `"concat"` (one-hot label concatenated to the noise and
+            given to the discriminator as constant planes) or `"embedding"`
+            (label embedding multiplied into the noise, projection
+            discriminator).
+        generator_filters, discriminator_filters: network widths; see
+            `conditional_gan_generator` / `conditional_gan_discriminator`.
+        adversarial_loss: `"bce"` (non-saturating), `"hinge"` or
+            `"least_squares"`.
+        discriminator_steps: discriminator updates per generator update.
+        seed: seed of the training noise.
+
+    Images given to `fit` are uint8 in [0, 255] (scaled by the model) or
+    floats already in [-1, 1]; labels are integers in `[0, num_classes)`.
+    """
+
+    backbone_presets = backbone_presets
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        num_classes=10,
+        latent_dim=64,
+        architecture="dcgan",
+        conditioning="concat",
+        generator_filters=None,
+        discriminator_filters=None,
+        adversarial_loss="bce",
+        discriminator_steps=1,
+        seed=None,
+        **kwargs,
+    ):
+        image_shape = tuple(int(d) for d in image_shape)
+        if len(image_shape) != 3 or min(image_shape) < 1:
+            raise ValueError(f"`image_shape` must be (height, width, channels); got {image_shape}.")
+        if architecture not in DEFAULT_FILTERS:
+            raise ValueError(f"Unknown architecture {architecture!r}; expected one of {sorted(DEFAULT_FILTERS)}.")
+        if conditioning not in CONDITIONINGS:
+            raise ValueError(f"Unknown conditioning {conditioning!r}; expected one of {CONDITIONINGS}.")
+        if num_classes is not None and int(num_classes) < 2:
+            raise ValueError(f"`num_classes` must be at least 2, or None for an unconditional GAN; got {num_classes}.")
+        g_filters = tuple(generator_filters or DEFAULT_FILTERS[architecture][0])
+        d_filters = tuple(discriminator_filters or DEFAULT_FILTERS[architecture][1])
+        if architecture == "dcgan":
+            factor = 2 ** (len(g_filters) - 1)
+            if image_shape[0] % factor or image_shape[1] % factor:
+                raise ValueError(
+                    f"A dcgan generator with {len(g_filters) - 1} upsamplings needs image sides "
+                    f"divisible by {factor}; got {image_shape[:2]}."
+                )
+        if architecture == "mlp" and len(d_filters) != 3:
+            raise ValueError(
+                "The Maxout discriminator takes three widths (image, label, joint); "
+                f"got discriminator_filters={d_filters}."
+            )
+        num_classes = None if num_classes is None else int(num_classes)
+        latent_dim = int(latent_dim)
+        generator = GENERATORS[architecture](image_shape, num_classes, latent_dim, conditioning, g_filters)
+        discriminator = DISCRIMINATORS[architecture](image_shape, num_classes, conditioning, d_filters)
+        super().__init__(generator, discriminator, discriminator_steps=discriminator_steps, seed=seed, **kwargs)
+        self.image_shape = image_shape
+        self.num_classes = num_classes
+        self.latent_dim = latent_dim
+        self.architecture = architecture
+        self.conditioning = conditioning
+        self.generator_filters = g_filters
+        self.discriminator_filters = d_filters
+        self.adversarial_loss = adversarial_loss
+        self._d_loss_fn, self._g_loss_fn = losses.get_adversarial_losses(adversarial_loss)
+
+    @property
+    def conditional(self):
+        return self.num_classes is not None
+
+    # --- training objective -------------------------------------------------
+
+    def prepare_batch(self, data):
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if isinstance(images, (tuple, list)) and labels is None and len(images) == 2:
+            images, labels = images
+        batch = {"images": self.standardize_images(images)}
+        if self.conditional:
+            if labels is None:
+                raise ValueError(
+                    f"This ConditionalGAN has num_classes={self.num_classes}: `fit` needs "
+                    "(images, labels) batches, e.g. `fit(x=images, y=labels)`."
+                )
+            batch["labels"] = self.one_hot(labels)
+        return batch
+
+    def standardize_images(self, images):
+        """uint8 [0, 255] -> float [-1, 1]; float images are taken as already in [-1, 1].
+
+        Grayscale images may come without their channel axis.
+        """
+        dtype = keras.backend.standardize_dtype(images.dtype)
+        if len(images.shape) == 3 and self.image_shape[-1] == 1:
+            images = ops.expand_dims(images, -1)
+        if tuple(images.shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"Expected images of shape (batch, {', '.join(map(str, self.image_shape))}); "
+                f"got {tuple(images.shape)}."
+            )
+        if dtype == "uint8":
+            return ops.cast(images, "float32") / 127.5 - 1.0
+        if not dtype.startswith("float"):
+            raise TypeError(f"Expected uint8 images in [0, 255] or float images in [-1, 1]; got dtype {dtype}.")
+        return ops.cast(images, "float32")
+
+    def one_hot(self, labels):
+        dtype = keras.backend.standardize_dtype(labels.dtype)
+        if not (dtype.startswith("int") or dtype.startswith("uint")):
+            raise TypeError(f"Expected integer class labels in [0, {self.num_classes}); got dtype {dtype}.")
+        if len(labels.shape) == 2 and labels.shape[-1] == 1:
+            labels = ops.squeeze(labels, -1)
+        if len(labels.shape) != 1:
+            raise ValueError(f"Expected labels of shape (batch,) or (batch, 1); got {tuple(labels.shape)}.")
+        return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
+
+    def network_inputs(self, tensor, labels):
+        return tensor if labels is None else [tensor, labels]
+
+    def sample_noise(self, batch_size):
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def discriminator_loss(self, batch, training=True):
+        images, labels = batch["images"], batch.get("labels")
+        noise = self.sample_noise(ops.shape(images)[0])
+        fakes = ops.stop_gradient(self.generator(self.network_inputs(noise, labels), training=training))
+        real_logits = self.discriminator(self.network_inputs(images, labels), training=training)
+        fake_logits = self.discriminator(self.network_inputs(fakes, labels), training=training)
+        loss = self._d_loss_fn(real_logits, fake_logits)
+        return loss, {"d_loss": loss}
+
+    def generator_loss(self, batch, training=True):
+        images, labels = batch["images"], batch.get("labels")
+        noise = self.sample_noise(ops.shape(images)[0])
+        fakes = self.generator(self.network_inputs(noise, labels), training=training)
+        fake_logits = self.discriminator(self.network_inputs(fakes, labels), training=training)
+        loss = self._g_loss_fn(fake_logits)
+        return loss, {"g_loss": loss}
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        # Arrays can be checked whole before any step runs; tensors of a
+        # dataset are checked per batch by `prepare_batch`.
+        if isinstance(y, np.ndarray) and self.conditional:
+            self.check_labels(y)
+        return super().fit(x, y, *args, **kwargs)
+
+    # --- inference -----------------------------------------------------------
+
+    def check_labels(self, labels):
+        """Validates class labels given as a NumPy array and returns them as int32."""
+        labels = np.asarray(labels)
+        if labels.dtype.kind not in "iu":
+            raise TypeError(
+                f"Expected integer class labels in [0, {self.num_classes}); got dtype {labels.dtype}."
+            )
+        labels = labels.reshape(-1) if labels.ndim == 2 and labels.shape[-1] == 1 else labels
+        if labels.ndim != 1:
+            raise ValueError(f"Expected labels of shape (batch,); got {labels.shape}.")
+        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+            bad = labels[(labels < 0) | (labels >= self.num_classes)]
+            raise ValueError(
+                f"Class labels must be in [0, {self.num_classes}); got {sorted(set(bad.tolist()))[:10]}."
+            )
+        return labels.astype("int32")
+
+    def latents(self, count, seed=None):
+        """Noise vectors `(count, latent_dim)` drawn with NumPy, so that a seed
+        gives the same latents (and images) on every backend."""
+        return np.random.default_rng(seed).standard_normal((count, self.latent_dim)).astype("float32")
+
+    def generate_from(self, latents, label_vectors=None, batch_size=256):
+        """Runs the generator in inference mode on latents and (soft) label
+        vectors; returns uint8 images `(N, H, W, C)`."""
+        latents = np.asarray(latents, dtype="float32")
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            raise ValueError(f"Expected latents of shape (N, {self.latent_dim}); got {latents.shape}.")
+        if not np.all(np.isfinite(latents)):
+            raise ValueError("Latents contain NaN or infinite values.")
+        outputs = []
+        for start in range(0, len(latents), batch_size):
+            stop = start + batch_size
+            labels = None if label_vectors is None else label_vectors[start:stop]
+            images = self.generator(self.network_inputs(latents[start:stop], labels), training=False)
+            outputs.append(to_uint8(ops.convert_to_numpy(images)))
+        if not outputs:
+            return np.zeros((0,) + self.image_shape, dtype="uint8")
+        return np.concatenate(outputs)
+
+    def generate(self, labels, seed=None, latents=None):
+        """Generates one image per label.
+
+        Args:
+            labels: integer class labels `(N,)`. For an unconditional GAN, the
+                number of images `N` (or `None` when `latents` are given).
+            seed: seed of the NumPy noise; the same seed and labels give the
+                same images on every backend.
+            latents: optional noise `(N, latent_dim)` to use instead of a seed.
+
+        Returns:
+            uint8 NumPy array `(N, height, width, channels)`.
+        """
+        if self.conditional:
+            labels = self.check_labels(labels)
+            count, label_vectors = len(labels), np.eye(self.num_classes, dtype="float32")[labels]
+        else:
+            if labels is None and latents is None:
+                raise ValueError("An unconditional GAN needs the number of images, or latents.")
+            count = len(latents) if labels is None else int(labels)
+            label_vectors = None
+        if latents is None:
+            latents = self.latents(count, seed)
+        elif len(latents) != count:
+            raise ValueError(f"Got {len(latents)} latents for {count} images.")
+        return self.generate_from(latents, label_vectors)
+
+    def interpolate(self, start_class, end_class, steps=16, seed=None):
+        """Morphs one sample from `start_class` to `end_class`.
+
+        The noise stays fixed while the label vector moves linearly from the
+        one-hot of `start_class` to that of `end_class`. Returns uint8 images
+        `(steps, H, W, C)`.
+        """
+        if not self.conditional:
+            raise ValueError("interpolate() needs a conditional GAN (num_classes is None).")
+        start, end = self.check_labels(np.array([start_class, end_class]))
+        if int(steps) < 2:
+            raise ValueError(f"`steps` must be at least 2; got {steps}.")
+        t = np.linspace(0.0, 1.0, int(steps), dtype="float32")[:, None]
+        eye = np.eye(self.num_classes, dtype="float32")
+        label_vectors = (1.0 - t) * eye[start] + t * eye[end]
+        latents = np.repeat(self.latents(1, seed), int(steps), axis=0)
+        return self.generate_from(latents, label_vectors)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "image_shape": list(self.image_shape),
+                "num_classes": self.num_classes,
+                "latent_dim": self.latent_dim,
+                "architecture": self.architecture,
+                "conditioning": self.conditioning,
+                "generator_filters": list(self.generator_filters),
+                "discriminator_filters": list(self.discriminator_filters),
+                "adversarial_loss": self.adversarial_loss,
+            }
+        )
+        return config

@@ -1,0 +1,218 @@
+"""`GAN`: two networks, two optimizers, and one training step for every backend."""
+
+import keras
+from keras_hub.models import Backbone
+from keras_hub.src.utils.python_utils import classproperty
+
+from keras_condgan import preset_utils
+from keras_condgan.trainers import GANTrainer
+
+
+class GAN(GANTrainer, Backbone):
+    """Base class of the package's GANs.
+
+    A subclass builds its `generator` and `discriminator` (any Keras models),
+    passes them here, and describes its training objective with three methods
+    written in `keras.ops`:
+
+    - `prepare_batch(data)`: turns a batch from `fit` into a dict of tensors.
+    - `discriminator_loss(batch, training)` -> `(loss, logs)`
+    - `generator_loss(batch, training)` -> `(loss, logs)`
+
+    One training step makes `discriminator_steps` discriminator updates (each
+    with fresh noise, on the same real batch) and then one generator update.
+    Each update differentiates its loss with respect to its own network's
+    trainable variables only, and applies its own optimizer: a discriminator
+    update never moves the generator, and vice versa. The backend-specific
+    part (GradientTape, `jax.value_and_grad`, autograd) is the `GANTrainer`
+    mixin of `keras_condgan.trainers`.
+
+    The model is a KerasHub `Backbone`, so `from_preset`/`save_to_preset` and
+    `keras_hub.models.Backbone.from_preset` work on its presets.
+    """
+
+    # Names of the scalars the losses log; a `keras.metrics.Mean` tracks each.
+    loss_names = ("d_loss", "g_loss")
+
+    def __init__(self, generator, discriminator, discriminator_steps=1, seed=None, **kwargs):
+        if int(discriminator_steps) < 1:
+            raise ValueError(
+                f"`discriminator_steps` must be a positive integer; got {discriminator_steps!r}."
+            )
+        # Like every KerasHub backbone, the model is functional: its graph is
+        # the generator (so `model(inputs)` and `predict` generate). This also
+        # keeps it working once Keras has rebased `Backbone` onto `Functional`,
+        # which it does the first time any functional backbone is built.
+        inputs = [keras.Input(x.shape[1:], name=x.name) for x in generator.inputs]
+        inputs = inputs[0] if len(inputs) == 1 else inputs
+        super().__init__(inputs=inputs, outputs=generator(inputs), **kwargs)
+        # Assigned after `super().__init__()` so Keras tracks them on every backend.
+        self.generator = generator
+        self.discriminator = discriminator
+        self.discriminator_steps = int(discriminator_steps)
+        self.seed = seed
+        # The training noise comes from this generator; its state is a model
+        # variable, so it is saved, restored and threaded through JAX's state.
+        self.seed_generator = keras.random.SeedGenerator(seed, name="training_noise")
+        self.loss_trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
+
+    @property
+    def metrics(self):
+        return list(self.loss_trackers)
+
+    # --- compile -------------------------------------------------------------
+
+    def default_optimizers(self):
+        """`(generator_optimizer, discriminator_optimizer)` used when none are given."""
+        return (
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+        )
+
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        jit_compile="auto",
+        **kwargs,
+    ):
+        """Configures the two optimizers.
+
+        Args:
+            generator_optimizer, discriminator_optimizer: optimizers (or their
+                names/configs); default to `default_optimizers()`.
+            jit_compile: `"auto"` compiles the step with XLA on TensorFlow and
+                JAX and runs it eagerly on torch (where `True` would mean
+                `torch.compile`, which recompiles a GAN step without end).
+            **kwargs: passed to `keras.Model.compile` (e.g. `run_eagerly`,
+                `steps_per_execution` on TensorFlow and JAX).
+        """
+        default_g, default_d = self.default_optimizers()
+        g_opt = keras.optimizers.get(generator_optimizer) if generator_optimizer else default_g
+        d_opt = keras.optimizers.get(discriminator_optimizer) if discriminator_optimizer else default_d
+        if g_opt is d_opt:
+            raise ValueError("The generator and discriminator need two distinct optimizer objects.")
+        if jit_compile == "auto":
+            jit_compile = keras.backend.backend() != "torch"
+        # Both optimizers live in `self.optimizer`, which is where Keras keeps
+        # (and JAX threads through `fit`) optimizer state; variables are routed
+        # to their network's optimizer by identity.
+        d_ids = {id(v) for v in self.discriminator.trainable_variables}
+        optimizer = keras.optimizers.MultiOptimizer(
+            lambda v: d_opt if id(v) in d_ids else g_opt
+        )
+        super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+        # Build eagerly: optimizer variables cannot be created inside a traced step.
+        self.optimizer.build(self.trainable_variables)
+        self._generator_optimizer = g_opt
+        self._discriminator_optimizer = d_opt
+        self._gan_compile_config = {
+            "generator_optimizer": keras.optimizers.serialize(g_opt),
+            "discriminator_optimizer": keras.optimizers.serialize(d_opt),
+            "jit_compile": jit_compile,
+        }
+
+    @property
+    def generator_optimizer(self):
+        return self._generator_optimizer
+
+    @property
+    def discriminator_optimizer(self):
+        return self._discriminator_optimizer
+
+    def get_compile_config(self):
+        if getattr(self, "_gan_compile_config", None) is None:
+            return None
+        return dict(self._gan_compile_config)
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for key in ("generator_optimizer", "discriminator_optimizer"):
+            config[key] = keras.optimizers.deserialize(config[key])
+        self.compile(**config)
+
+    # --- the training step, once for all backends ---------------------------
+
+    def prepare_batch(self, data):
+        raise NotImplementedError
+
+    def discriminator_loss(self, batch, training=True):
+        raise NotImplementedError
+
+    def generator_loss(self, batch, training=True):
+        raise NotImplementedError
+
+    def gan_train_step(self, data):
+        batch = self.prepare_batch(data)
+        logs = {}
+        for _ in range(self.discriminator_steps):
+            logs.update(
+                self._gradient_step(
+                    lambda: self.discriminator_loss(batch, training=True),
+                    self.discriminator.trainable_variables,
+                    self.discriminator_optimizer,
+                )
+            )
+        logs.update(
+            self._gradient_step(
+                lambda: self.generator_loss(batch, training=True),
+                self.generator.trainable_variables,
+                self.generator_optimizer,
+            )
+        )
+        # One model step; callbacks such as TensorBoard read this counter.
+        self.optimizer.iterations.assign_add(1)
+        return self._update_trackers(logs)
+
+    def gan_test_step(self, data):
+        batch = self.prepare_batch(data)
+        _, logs = self.discriminator_loss(batch, training=False)
+        _, g_logs = self.generator_loss(batch, training=False)
+        logs.update(g_logs)
+        return self._update_trackers(logs)
+
+    def _update_trackers(self, logs):
+        for tracker in self.loss_trackers:
+            if tracker.name in logs:
+                tracker.update_state(logs[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self.loss_trackers}
+
+    # --- presets ---------------------------------------------------------------
+
+    # Subclasses map preset names to their metadata and location.
+    backbone_presets = {}
+
+    @classproperty
+    def presets(cls):
+        """The named presets of this model class: `{name: metadata}`."""
+        return {name: entry["metadata"] for name, entry in cls.backbone_presets.items()}
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=True, **kwargs):
+        """Builds the model from a preset and loads its weights.
+
+        Args:
+            preset: a name from `presets`, a local preset folder, or a
+                `hf://org/name` / `kaggle://org/model/keras/variant` handle.
+            load_weights: `False` builds the architecture with fresh weights.
+        """
+        handle = preset_utils.resolve_preset(preset, cls.backbone_presets, cls.__name__)
+        try:
+            return super().from_preset(handle, load_weights=load_weights, **kwargs)
+        except Exception as error:
+            if "://" in handle and preset_utils.is_network_failure(error):
+                raise preset_utils.unreachable_error(handle, error) from error
+            raise
+
+    def save_to_preset(self, preset_dir, max_shard_size=10):
+        """Saves config, metadata and network weights (no optimizer state)."""
+        fresh = self.__class__.from_config(self.get_config())
+        fresh.set_weights(self.get_weights())
+        Backbone.save_to_preset(fresh, preset_dir, max_shard_size=max_shard_size)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {"discriminator_steps": self.discriminator_steps, "seed": self.seed}
+        )
+        return config

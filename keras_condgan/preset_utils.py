@@ -1,0 +1,92 @@
+"""Finding presets by name, and clear errors when a preset cannot be had.
+
+A preset is a KerasHub preset folder (config.json, metadata.json,
+model.weights.h5, README.md). `from_preset` accepts:
+
+- a bare name from the model class's `backbone_presets` (bundled folders ship
+  inside the package, under `keras_condgan/presets/`);
+- a local folder path;
+- `hf://org/name` and `kaggle://org/model/keras/variant[/version]` handles,
+  fetched by KerasHub through huggingface_hub / kagglehub.
+"""
+
+import importlib.resources
+import os
+
+HUB_SCHEMES = ("hf", "kaggle", "modelscope", "gs")
+
+
+class PresetError(ValueError):
+    """A preset that cannot be found or read."""
+
+
+class PresetUnreachableError(ConnectionError):
+    """A hub preset that could not be downloaded (no network, unknown repo...)."""
+
+
+def bundled_presets_dir():
+    return importlib.resources.files("keras_condgan.presets")
+
+
+def resolve_preset(preset, presets, class_name):
+    """Maps `preset` to something KerasHub's loader takes: a folder or a handle."""
+    if not isinstance(preset, (str, os.PathLike)):
+        raise TypeError(f"A preset is a name, a folder path or a hub handle; got {type(preset).__name__}.")
+    preset = os.fspath(preset)
+    if "://" in preset:
+        scheme = preset.split("://", 1)[0].lower()
+        if scheme not in HUB_SCHEMES:
+            raise PresetError(
+                f"Unknown preset handle scheme {scheme!r} in {preset!r}; expected one of "
+                f"{', '.join(s + '://' for s in HUB_SCHEMES)}."
+            )
+        return preset
+    if os.path.isdir(preset):
+        return preset
+    if preset in presets:
+        entry = presets[preset]
+        if "bundled" in entry:
+            return str(bundled_presets_dir() / entry["bundled"])
+        return entry["handle"]
+    available = ", ".join(sorted(presets)) or "(none)"
+    raise PresetError(
+        f"Unknown preset {preset!r} for {class_name}. Available presets: {available}. "
+        "A preset can also be a local preset folder, 'hf://org/name' or "
+        "'kaggle://org/model/keras/variant'."
+    )
+
+
+def _causes(error):
+    while error is not None:
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def is_network_failure(error):
+    """True when a hub download failed for want of a connection or a cached copy."""
+    names = {type(e).__name__ for e in _causes(error)}
+    network = {
+        "LocalEntryNotFoundError",  # huggingface_hub offline, nothing cached
+        "OfflineModeIsEnabled",
+        "ConnectionError",
+        "ConnectError",
+        "ConnectTimeout",
+        "Timeout",
+        "TimeoutException",
+        "NewConnectionError",
+        "MaxRetryError",
+        "RepositoryNotFoundError",
+        "GatedRepoError",
+        "KaggleApiHTTPError",
+        "HTTPError",
+    }
+    return bool(names & network) or any(isinstance(e, (ConnectionError, TimeoutError)) for e in _causes(error))
+
+
+def unreachable_error(handle, error):
+    reason = next((str(e) for e in _causes(error) if str(e)), type(error).__name__)
+    return PresetUnreachableError(
+        f"Could not download preset {handle!r}: the hub could not be reached or has no such "
+        f"preset ({reason.splitlines()[0][:300]}). Check the handle and your network; offline, "
+        "huggingface_hub serves cached copies with HF_HUB_OFFLINE=1, or pass a local preset folder."
+    )

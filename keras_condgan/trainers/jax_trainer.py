@@ -1,0 +1,77 @@
+import jax
+import keras
+from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+
+class JAXGANTrainer:
+    """GAN gradient steps on JAX, written against Keras' functional `fit` state.
+
+    JAX's `fit` calls `train_step(state, data)` with every variable value passed
+    in (the variables themselves are purged) and expects the new values back.
+    We run the backend-agnostic step inside a `StatelessScope` that maps each
+    variable to its value in `state`, so the ordinary Keras code of the GAN
+    (sub-model calls, BatchNorm updates, seed generators, optimizer `apply`,
+    metric updates) reads and writes the scope instead of the variables. Only
+    `_gradient_step` differs: it turns the loss into a pure function of the
+    values of the variables it differentiates, for `jax.value_and_grad`.
+    """
+
+    def _state_variables(self, training=True):
+        if training:
+            return (
+                self.trainable_variables,
+                self.non_trainable_variables,
+                self.optimizer.variables,
+                self.metrics_variables,
+            )
+        return (
+            self.trainable_variables,
+            self.non_trainable_variables,
+            self.metrics_variables,
+        )
+
+    def _run_stateless(self, step_fn, state, data, training):
+        groups = self._state_variables(training)
+        mapping = [
+            (variable, value)
+            for variables, values in zip(groups, state)
+            for variable, value in zip(variables, values)
+        ]
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            logs = step_fn(data)
+        new_state = tuple(
+            [scope.get_current_value(v) for v in variables] for variables in groups
+        )
+        return logs, new_state
+
+    def train_step(self, state, data):
+        return self._run_stateless(self.gan_train_step, state, data, training=True)
+
+    def test_step(self, state, data):
+        return self._run_stateless(self.gan_test_step, state, data, training=False)
+
+    def _gradient_step(self, loss_fn, variables, optimizer):
+        outer = get_stateless_scope()
+        # Everything the loss may read: the current values from the outer scope.
+        tracked = self.trainable_variables + self.non_trainable_variables
+        differentiated = {id(v) for v in variables}
+        fixed = [v for v in tracked if id(v) not in differentiated]
+        fixed_values = [outer.get_current_value(v) for v in fixed]
+        # Only the variables the loss writes (BatchNorm statistics, seed states)
+        # come back out; trainable values change through the optimizer alone.
+        written = self.non_trainable_variables
+
+        def pure_loss(values):
+            mapping = list(zip(variables, values)) + list(zip(fixed, fixed_values))
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                loss, logs = loss_fn()
+            return loss, (logs, [scope.get_current_value(v) for v in written])
+
+        values = [outer.get_current_value(v) for v in variables]
+        (_, (logs, new_values)), grads = jax.value_and_grad(pure_loss, has_aux=True)(
+            values
+        )
+        for variable, value in zip(written, new_values):
+            variable.assign(value)  # recorded by the outer scope
+        optimizer.apply(grads, variables)
+        return logs

@@ -1,0 +1,71 @@
+"""Image conversions and the grid PNG / GIF writers (Pillow)."""
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+def to_uint8(images):
+    """Maps images in [-1, 1] to uint8 [0, 255] (rounding, clipping)."""
+    images = np.asarray(images, dtype="float32")
+    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype("uint8")
+
+
+def _to_pil(image, scale):
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    pil = Image.fromarray(image)
+    if scale != 1:
+        pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
+    return pil.convert("RGB")
+
+
+def image_grid(images, rows, row_labels=None, scale=2, padding=2):
+    """Lays uint8 images `(N, H, W, C)` out in `rows` rows, left to right.
+
+    `row_labels` (one string per row) are written in a margin on the left.
+    Returns a `PIL.Image`.
+    """
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise TypeError(f"image_grid expects uint8 images; got {images.dtype}.")
+    count = len(images)
+    if count == 0 or count % rows:
+        raise ValueError(f"Cannot lay {count} images out in {rows} equal rows.")
+    cols = count // rows
+    h, w = images.shape[1] * scale, images.shape[2] * scale
+    margin = 0 if row_labels is None else 16 + 8 * max(len(str(s)) for s in row_labels)
+    grid = Image.new(
+        "RGB",
+        (margin + cols * (w + padding) + padding, rows * (h + padding) + padding),
+        "white",
+    )
+    draw = ImageDraw.Draw(grid)
+    for i, image in enumerate(images):
+        r, c = divmod(i, cols)
+        grid.paste(_to_pil(image, scale), (margin + padding + c * (w + padding), padding + r * (h + padding)))
+    if row_labels is not None:
+        if len(row_labels) != rows:
+            raise ValueError(f"Expected {rows} row labels; got {len(row_labels)}.")
+        for r, label in enumerate(row_labels):
+            draw.text((6, padding + r * (h + padding) + h // 2 - 6), str(label), fill="black")
+    return grid
+
+
+def save_image_grid(images, path, rows, row_labels=None, scale=2):
+    """Writes `image_grid(...)` to a PNG file at `path`."""
+    image_grid(images, rows, row_labels=row_labels, scale=scale).save(path)
+    return path
+
+
+def save_gif(frames, path, duration_ms=80, scale=4, boomerang=True):
+    """Writes uint8 frames `(N, H, W, C)` as a looping GIF.
+
+    With `boomerang`, the frames play forwards then backwards, so the loop
+    morphs back and forth instead of jumping.
+    """
+    frames = [_to_pil(f, scale) for f in np.asarray(frames)]
+    if boomerang and len(frames) > 2:
+        frames = frames + frames[-2:0:-1]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
+    return path

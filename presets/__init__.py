@@ -1,0 +1,1 @@
+"""Preset folders bundled with keras_condgan (installed as `keras_condgan.presets`)."""
