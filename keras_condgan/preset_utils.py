@@ -62,31 +62,45 @@ def _causes(error):
         error = error.__cause__ or error.__context__
 
 
+# Errors that mean "the hub could not be asked", as opposed to "the hub
+# answered that the file is not there".
+NETWORK_ERRORS = {
+    "LocalEntryNotFoundError",  # huggingface_hub: offline or no connection, nothing cached
+    "OfflineModeIsEnabled",
+    "ConnectError",
+    "ConnectTimeout",
+    "TimeoutException",
+    "NewConnectionError",
+    "MaxRetryError",
+    "RepositoryNotFoundError",
+    "GatedRepoError",
+    "KaggleApiHTTPError",
+}
+
+
 def is_network_failure(error):
-    """True when a hub download failed for want of a connection or a cached copy."""
-    names = {type(e).__name__ for e in _causes(error)}
-    network = {
-        "LocalEntryNotFoundError",  # huggingface_hub offline, nothing cached
-        "OfflineModeIsEnabled",
-        "ConnectionError",
-        "ConnectError",
-        "ConnectTimeout",
-        "Timeout",
-        "TimeoutException",
-        "NewConnectionError",
-        "MaxRetryError",
-        "RepositoryNotFoundError",
-        "GatedRepoError",
-        "KaggleApiHTTPError",
-        "HTTPError",
-    }
-    return bool(names & network) or any(isinstance(e, (ConnectionError, TimeoutError)) for e in _causes(error))
-
-
-def unreachable_error(handle, error):
-    reason = next((str(e) for e in _causes(error) if str(e)), type(error).__name__)
-    return PresetUnreachableError(
-        f"Could not download preset {handle!r}: the hub could not be reached or has no such "
-        f"preset ({reason.splitlines()[0][:300]}). Check the handle and your network; offline, "
-        "huggingface_hub serves cached copies with HF_HUB_OFFLINE=1, or pass a local preset folder."
+    return any(
+        type(e).__name__ in NETWORK_ERRORS or isinstance(e, (ConnectionError, TimeoutError)) for e in _causes(error)
     )
+
+
+def fetch_hub_config(handle):
+    """Downloads (or finds cached) the preset's config.json before KerasHub
+    does, because KerasHub reports any failure there as "has no config.json"
+    and drops the reason."""
+    from keras_hub.src.utils.preset_utils import CONFIG_FILE, get_file
+
+    try:
+        get_file(handle, CONFIG_FILE)
+    except Exception as error:
+        if is_network_failure(error):
+            reason = next((str(e) for e in _causes(error) if str(e)), type(error).__name__)
+            raise PresetUnreachableError(
+                f"Could not download preset {handle!r}: the hub could not be reached, or has no such "
+                f"repository ({reason.splitlines()[0][:300]}). Check the handle and your network; "
+                "offline, huggingface_hub serves cached copies with HF_HUB_OFFLINE=1, or pass a "
+                "local preset folder."
+            ) from error
+        if isinstance(error, FileNotFoundError):
+            raise PresetError(f"Preset {handle!r} exists but has no {CONFIG_FILE}: not a KerasHub preset.") from error
+        raise

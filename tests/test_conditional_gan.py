@@ -91,6 +91,17 @@ def test_fit_rejects_bad_images_and_labels(data):
         model.fit(images, labels + 1, batch_size=32, verbose=0)
     with pytest.raises(ValueError, match="needs \\(images, labels\\)"):
         model.fit(images, batch_size=32, verbose=0)
+    # A dataset batch of the wrong shape fails while the step is traced; the
+    # model keeps its weights and trains on good data afterwards.
+    import tensorflow as tf
+
+    weights = [keras.ops.convert_to_numpy(w) for w in model.weights]
+    bad = tf.data.Dataset.from_tensor_slices((np.zeros((32, 9, 8, 1), "uint8"), labels[:32])).batch(32)
+    with pytest.raises(ValueError, match=r"\(batch, 8, 8, 1\)"):
+        model.fit(bad, verbose=0)
+    for before, after in zip(weights, model.weights):
+        np.testing.assert_array_equal(before, keras.ops.convert_to_numpy(after))
+    model.fit(images, labels, batch_size=32, verbose=0)
 
 
 @pytest.mark.parametrize(

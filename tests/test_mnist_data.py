@@ -62,3 +62,8 @@ def test_truncated_idx_is_reported():
 def test_missing_folder_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         mnist.load_data(str(tmp_path / "nowhere"))
+
+
+def test_unreachable_mirror_explains_the_way_out(tmp_path):
+    with pytest.raises(ConnectionError, match=mnist.ENV_VAR):
+        mnist.download(cache_dir=str(tmp_path), mirror="http://127.0.0.1:9/")

@@ -32,8 +32,11 @@ from keras_condgan.datasets import mnist  # noqa: E402
 
 def frechet_distance(a, b):
     mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    # ReLU features have dead units: a tiny ridge keeps the covariances
+    # invertible, as the reference FID code does when sqrtm is unstable.
+    ridge = 1e-6 * np.eye(a.shape[1])
+    cov_a, cov_b = np.cov(a, rowvar=False) + ridge, np.cov(b, rowvar=False) + ridge
+    covmean = linalg.sqrtm(cov_a @ cov_b)
     return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * np.real(covmean)))
 
 

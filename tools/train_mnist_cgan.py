@@ -1,6 +1,6 @@
 """Trains the `mnist_cgan` preset on the MNIST training set and writes the preset folder.
 
-    KERAS_BACKEND=tensorflow python tools/train_mnist_cgan.py --epochs 12 --out runs/mnist_cgan
+    KERAS_BACKEND=tensorflow python tools/train_mnist_cgan.py --epochs 10 --out runs/mnist_cgan
 
 Interrupted runs resume from the last finished epoch (`BackupAndRestore` in
 `<out>/backup`): run the same command again. Each epoch writes a sample grid
@@ -37,7 +37,7 @@ class SampleGrid(keras.callbacks.Callback):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/mnist_cgan")

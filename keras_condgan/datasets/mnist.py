@@ -51,12 +51,18 @@ def _read(folder, key, verify):
 def download(cache_dir=None, mirror=MIRROR):
     """Downloads the four files into the Keras cache and returns the folder."""
     for filename, _ in FILES.values():
-        path = keras.utils.get_file(
-            filename,
-            origin=mirror + filename,
-            cache_dir=cache_dir,
-            cache_subdir=os.path.join("datasets", "mnist_idx"),
-        )
+        try:
+            path = keras.utils.get_file(
+                filename,
+                origin=mirror + filename,
+                cache_dir=cache_dir,
+                cache_subdir=os.path.join("datasets", "mnist_idx"),
+            )
+        except Exception as error:
+            raise ConnectionError(
+                f"Could not download {mirror + filename} ({error}). Without internet, point "
+                f"{ENV_VAR} (or `path=`) at a folder holding the four MNIST IDX files."
+            ) from error
     return os.path.dirname(path)
 
 

@@ -197,12 +197,9 @@ class GAN(GANTrainer, Backbone):
             load_weights: `False` builds the architecture with fresh weights.
         """
         handle = preset_utils.resolve_preset(preset, cls.backbone_presets, cls.__name__)
-        try:
-            return super().from_preset(handle, load_weights=load_weights, **kwargs)
-        except Exception as error:
-            if "://" in handle and preset_utils.is_network_failure(error):
-                raise preset_utils.unreachable_error(handle, error) from error
-            raise
+        if "://" in handle:
+            preset_utils.fetch_hub_config(handle)
+        return super().from_preset(handle, load_weights=load_weights, **kwargs)
 
     def save_to_preset(self, preset_dir, max_shard_size=10):
         """Saves config, metadata and network weights (no optimizer state)."""

@@ -171,8 +171,15 @@ class ConditionalGAN(GAN):
         return loss, {"g_loss": loss}
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        # Arrays can be checked whole before any step runs; tensors of a
-        # dataset are checked per batch by `prepare_batch`.
+        # Arrays can be checked whole before any step runs; batches of a
+        # dataset are checked as they are traced, by `prepare_batch`.
+        if isinstance(x, np.ndarray):
+            self.standardize_images(x[:1])
+            if self.conditional and y is None:
+                raise ValueError(
+                    f"This ConditionalGAN has num_classes={self.num_classes}: `fit` needs "
+                    "(images, labels), e.g. `fit(x=images, y=labels)`."
+                )
         if isinstance(y, np.ndarray) and self.conditional:
             self.check_labels(y)
         return super().fit(x, y, *args, **kwargs)
