@@ -51,8 +51,9 @@ class GAN(GANTrainer, Backbone):
         self.discriminator = discriminator
         self.discriminator_steps = int(discriminator_steps)
         self.seed = seed
-        # The training noise comes from this generator; its state is a model
-        # variable, so it is saved, restored and threaded through JAX's state.
+        # The training noise comes from this generator. Its state is a
+        # non-trainable model variable, so JAX threads it through the compiled
+        # step; Keras does not write SeedGenerator state into weights files.
         self.seed_generator = keras.random.SeedGenerator(seed, name="training_noise")
         self.loss_trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
 
