@@ -106,8 +106,6 @@ class ConditionalGAN(GAN):
 
     def prepare_batch(self, data):
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if isinstance(images, (tuple, list)) and labels is None and len(images) == 2:
-            images, labels = images
         batch = {"images": self.standardize_images(images)}
         if self.conditional:
             if labels is None:
