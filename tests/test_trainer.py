@@ -20,8 +20,7 @@ def test_each_update_moves_only_its_own_network(data, frozen):
     # gradients or optimizer steps to the wrong network, the frozen network
     # would move anyway.
     model = tiny_cgan()
-    lr = {"generator": 0.0, "discriminator": 0.0}
-    lr = {name: (0.0 if name == frozen else 1e-2) for name in lr}
+    lr = {name: (0.0 if name == frozen else 1e-2) for name in ("generator", "discriminator")}
     model.compile(
         generator_optimizer=keras.optimizers.Adam(lr["generator"]),
         discriminator_optimizer=keras.optimizers.Adam(lr["discriminator"]),
