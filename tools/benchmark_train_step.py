@@ -2,7 +2,7 @@
 
     for b in tensorflow jax torch; do KERAS_BACKEND=$b python tools/benchmark_train_step.py; done
 
-Uses the `mnist_cgan` architecture on random uint8 28 x 28 images. Runs
+Uses the architecture of `--preset` (default `mnist_cgan`) on random uint8 images. Runs
 `--warmup` steps (compilation), then times `--steps` steps of `fit` and prints
 milliseconds per step and images per second.
 """
@@ -31,7 +31,7 @@ def main():
     model.compile(jit_compile=jit)
     rng = np.random.default_rng(0)
     count = args.batch_size * args.steps
-    images = rng.integers(0, 256, (count, 28, 28), dtype=np.uint8)
+    images = rng.integers(0, 256, (count, *model.image_shape), dtype=np.uint8)
     labels = rng.integers(0, model.num_classes, count)
     warm = args.batch_size * args.warmup
     model.fit(images[:warm], labels[:warm], batch_size=args.batch_size, epochs=1, verbose=0)

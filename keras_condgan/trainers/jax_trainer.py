@@ -76,41 +76,44 @@ class JAXGANTrainer:
         optimizer.apply(grads, variables)
         return logs
 
-    # Keras' JAX `fit`/`evaluate` detach ("purge") every variable's value and
-    # reattach the new values after the loop. When the very first step fails
-    # (a batch of the wrong shape, say, caught while tracing), nothing is
-    # reattached and the model loses its weights. Keep the detached values
-    # until the loop ends and put back whatever was not reattached.
+    # Keras' JAX `fit`, `evaluate` and `predict` detach ("purge") every
+    # variable's value and reattach the new values after the loop. When the
+    # very first step fails (a batch of the wrong shape, say, caught while
+    # tracing), nothing is reattached and the model loses its weights. Keep
+    # the values of the latest purge until the call ends, and put back
+    # whatever was not reattached.
 
     def _purge_model_variables(self, **groups):
-        flags = ("trainable_variables", "non_trainable_variables", "optimizer_variables", "metrics_variables")
-        sources = (
-            lambda: self.trainable_variables,
-            lambda: self.non_trainable_variables,
-            lambda: self.optimizer.variables,
-            lambda: self.metrics_variables,
-        )
-        detached = getattr(self, "_detached_values", None) or []
-        for flag, variables in zip(flags, sources):
-            if groups.get(flag):
-                detached.extend((v, v._value) for v in variables() if v._value is not None)
+        sources = {
+            "trainable_variables": lambda: self.trainable_variables,
+            "non_trainable_variables": lambda: self.non_trainable_variables,
+            "optimizer_variables": lambda: self.optimizer.variables,
+            "metrics_variables": lambda: self.metrics_variables,
+        }
+        detached = [
+            (v, v._value)
+            for group, variables in sources.items()
+            if groups.get(group)
+            for v in variables()
+            if v._value is not None
+        ]
         object.__setattr__(self, "_detached_values", detached)
         super()._purge_model_variables(**groups)
 
-    def _reattach_lost_values(self):
-        for variable, value in getattr(self, "_detached_values", None) or []:
-            if variable._value is None and not value.is_deleted():
-                variable._value = value
-        object.__setattr__(self, "_detached_values", None)
+    def _keeping_weights(self, loop, *args, **kwargs):
+        try:
+            return loop(*args, **kwargs)
+        finally:
+            for variable, value in getattr(self, "_detached_values", None) or []:
+                if variable._value is None and not value.is_deleted():
+                    variable._value = value
+            object.__setattr__(self, "_detached_values", None)
 
     def fit(self, *args, **kwargs):
-        try:
-            return super().fit(*args, **kwargs)
-        finally:
-            self._reattach_lost_values()
+        return self._keeping_weights(super().fit, *args, **kwargs)
 
     def evaluate(self, *args, **kwargs):
-        try:
-            return super().evaluate(*args, **kwargs)
-        finally:
-            self._reattach_lost_values()
+        return self._keeping_weights(super().evaluate, *args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        return self._keeping_weights(super().predict, *args, **kwargs)

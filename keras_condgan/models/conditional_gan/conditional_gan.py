@@ -109,12 +109,15 @@ class ConditionalGAN(GAN):
         batch = {"images": self.standardize_images(images)}
         if self.conditional:
             if labels is None:
-                raise ValueError(
-                    f"This ConditionalGAN has num_classes={self.num_classes}: `fit` needs "
-                    "(images, labels) batches, e.g. `fit(x=images, y=labels)`."
-                )
+                raise self._labels_needed_error()
             batch["labels"] = self.one_hot(labels)
         return batch
+
+    def _labels_needed_error(self):
+        return ValueError(
+            f"This ConditionalGAN has num_classes={self.num_classes}: `fit` needs "
+            "(images, labels) batches, e.g. `fit(x=images, y=labels)`."
+        )
 
     def standardize_images(self, images):
         """uint8 [0, 255] -> float [-1, 1]; float images are taken as already in [-1, 1].
@@ -174,10 +177,7 @@ class ConditionalGAN(GAN):
         if isinstance(x, np.ndarray):
             self.standardize_images(x[:1])
             if self.conditional and y is None:
-                raise ValueError(
-                    f"This ConditionalGAN has num_classes={self.num_classes}: `fit` needs "
-                    "(images, labels), e.g. `fit(x=images, y=labels)`."
-                )
+                raise self._labels_needed_error()
         if isinstance(y, np.ndarray) and self.conditional:
             self.check_labels(y)
         return super().fit(x, y, *args, **kwargs)
