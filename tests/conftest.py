@@ -1,13 +1,18 @@
+import contextlib
+import functools
+import http.server
 import os
+import threading
 
 import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_MNIST = os.path.join(ROOT, "..", "shared", "data", "mnist")
-# Tests read the real MNIST files shipped beside the checkout unless told otherwise.
-if "KERAS_CONDGAN_MNIST_DIR" not in os.environ and os.path.isdir(SHARED_MNIST):
-    os.environ["KERAS_CONDGAN_MNIST_DIR"] = os.path.abspath(SHARED_MNIST)
+SHARED_DATA = os.path.join(ROOT, "..", "shared", "data")
+# Tests read the real data shipped beside the checkout unless told otherwise.
+for env_var, folder in (("KERAS_CONDGAN_MNIST_DIR", "mnist"), ("KERAS_CONDGAN_FACADES_DIR", "facades")):
+    if env_var not in os.environ and os.path.isdir(os.path.join(SHARED_DATA, folder)):
+        os.environ[env_var] = os.path.abspath(os.path.join(SHARED_DATA, folder))
 
 import keras  # noqa: E402
 
@@ -48,9 +53,38 @@ def data():
     return synthetic_digits()
 
 
+def tiny_pix2pix(**overrides):
+    """A narrow Pix2Pix on 32 x 32 images (depth 5), quick to compile on every backend."""
+    config = dict(image_shape=(32, 32, 3), filters=4, seed=1)
+    config.update(overrides)
+    return keras_condgan.Pix2Pix(**config)
+
+
+@pytest.fixture
+def facades_dir():
+    folder = os.environ.get("KERAS_CONDGAN_FACADES_DIR")
+    if not folder or not os.path.isdir(folder):
+        pytest.skip("facades files not found: set KERAS_CONDGAN_FACADES_DIR")
+    return folder
+
+
 @pytest.fixture
 def mnist_dir():
     folder = os.environ.get("KERAS_CONDGAN_MNIST_DIR")
     if not folder or not os.path.isdir(folder):
         pytest.skip("MNIST files not found: set KERAS_CONDGAN_MNIST_DIR")
     return folder
+
+
+@contextlib.contextmanager
+def serve_folder(folder):
+    """Serves `folder` over HTTP on localhost; yields the base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()

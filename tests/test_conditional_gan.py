@@ -112,7 +112,7 @@ def test_fit_rejects_bad_images_and_labels(data):
         (dict(adversarial_loss="wasserstein"), "adversarial loss"),
         (dict(image_shape=(10, 10, 1)), "divisible by 4"),
         (dict(num_classes=1), "num_classes"),
-        (dict(discriminator_steps=0), "discriminator_steps"),
+        (dict(discriminator_steps=-1), "discriminator_steps"),
     ],
 )
 def test_bad_configuration_is_explained(kwargs, message):

@@ -1,13 +1,12 @@
 """The MNIST loader: the real files, and the download path against a local server."""
 
-import functools
 import gzip
-import http.server
 import os
-import threading
 
 import numpy as np
 import pytest
+
+from conftest import serve_folder
 
 from keras_condgan.datasets import mnist
 
@@ -27,13 +26,8 @@ def test_environment_variable_points_at_the_files(mnist_dir, monkeypatch):
 
 @pytest.fixture
 def local_mirror(mnist_dir):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=mnist_dir)
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with serve_folder(mnist_dir) as url:
+        yield url
 
 
 def test_download_fetches_and_verifies(local_mirror, tmp_path):

@@ -35,9 +35,10 @@ class GAN(GANTrainer, Backbone):
     loss_names = ("d_loss", "g_loss")
 
     def __init__(self, generator, discriminator, discriminator_steps=1, seed=None, **kwargs):
-        if int(discriminator_steps) < 1:
+        if int(discriminator_steps) < 0:
             raise ValueError(
-                f"`discriminator_steps` must be a positive integer; got {discriminator_steps!r}."
+                "`discriminator_steps` must be a non-negative integer (0 trains the "
+                f"generator alone); got {discriminator_steps!r}."
             )
         # Like every KerasHub backbone, the model is functional: its graph is
         # the generator (so `model(inputs)` and `predict` generate). This also
@@ -173,10 +174,10 @@ class GAN(GANTrainer, Backbone):
         return self._update_trackers(logs)
 
     def _update_trackers(self, logs):
-        for tracker in self.loss_trackers:
+        for tracker in self.metrics:
             if tracker.name in logs:
                 tracker.update_state(logs[tracker.name])
-        return {tracker.name: tracker.result() for tracker in self.loss_trackers}
+        return {tracker.name: tracker.result() for tracker in self.metrics}
 
     # --- presets ---------------------------------------------------------------
 

@@ -1,7 +1,28 @@
 """Image conversions and the grid PNG / GIF writers (Pillow)."""
 
+import keras
 import numpy as np
+from keras import ops
 from PIL import Image, ImageDraw
+
+
+def standardize_images(images, image_shape, name="images"):
+    """Checks a batch of images against `image_shape` and brings it to the
+    models' range: uint8 [0, 255] -> float32 [-1, 1]; float images are taken as
+    already in [-1, 1]. Works on NumPy arrays and backend tensors (also while
+    tracing, where only the static shape is checked)."""
+    image_shape = tuple(image_shape)
+    if len(images.shape) != 4 or tuple(images.shape[1:]) != image_shape:
+        raise ValueError(
+            f"Expected {name} of shape (batch, {', '.join(map(str, image_shape))}); "
+            f"got {tuple(images.shape)}."
+        )
+    dtype = keras.backend.standardize_dtype(images.dtype)
+    if dtype == "uint8":
+        return ops.cast(images, "float32") / 127.5 - 1.0
+    if not dtype.startswith("float"):
+        raise TypeError(f"Expected uint8 {name} in [0, 255] or float {name} in [-1, 1]; got dtype {dtype}.")
+    return ops.cast(images, "float32")
 
 
 def to_uint8(images):

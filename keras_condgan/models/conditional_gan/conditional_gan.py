@@ -9,7 +9,7 @@ from keras_condgan.models.conditional_gan.conditional_gan_discriminator import D
 from keras_condgan.models.conditional_gan.conditional_gan_generator import GENERATORS
 from keras_condgan.models.conditional_gan.conditional_gan_presets import backbone_presets
 from keras_condgan.models.gan import GAN
-from keras_condgan.utils.images import to_uint8
+from keras_condgan.utils.images import standardize_images, to_uint8
 
 DEFAULT_FILTERS = {
     # (generator, discriminator)
@@ -124,19 +124,9 @@ class ConditionalGAN(GAN):
 
         Grayscale images may come without their channel axis.
         """
-        dtype = keras.backend.standardize_dtype(images.dtype)
         if len(images.shape) == 3 and self.image_shape[-1] == 1:
             images = ops.expand_dims(images, -1)
-        if tuple(images.shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"Expected images of shape (batch, {', '.join(map(str, self.image_shape))}); "
-                f"got {tuple(images.shape)}."
-            )
-        if dtype == "uint8":
-            return ops.cast(images, "float32") / 127.5 - 1.0
-        if not dtype.startswith("float"):
-            raise TypeError(f"Expected uint8 images in [0, 255] or float images in [-1, 1]; got dtype {dtype}.")
-        return ops.cast(images, "float32")
+        return standardize_images(images, self.image_shape)
 
     def one_hot(self, labels):
         dtype = keras.backend.standardize_dtype(labels.dtype)

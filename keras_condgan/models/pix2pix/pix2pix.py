@@ -1,0 +1,201 @@
+"""`Pix2Pix`: image-to-image translation with conditional adversarial networks (Isola et al., 2017)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_condgan import losses
+from keras_condgan.models.gan import GAN
+from keras_condgan.models.pix2pix.pix2pix_discriminator import patch_discriminator
+from keras_condgan.models.pix2pix.pix2pix_generator import default_depth, unet_generator
+from keras_condgan.models.pix2pix.pix2pix_presets import backbone_presets
+from keras_condgan.utils.images import standardize_images, to_uint8
+
+PIX2PIX_ADVERSARIAL_LOSSES = ("bce", "least_squares", None)
+
+
+def l1_loss(targets, images):
+    return ops.mean(ops.abs(targets - images))
+
+
+@keras.saving.register_keras_serializable(package="keras_condgan")
+class Pix2Pix(GAN):
+    """Translates a condition image (e.g. a label map) into an image (e.g. a photo).
+
+    The generator is a U-Net; the discriminator a PatchGAN that judges
+    (condition, image) pairs patch by patch. The generator minimises
+    `adversarial + l1_weight * L1(target, generated)`; the discriminator's
+    loss is halved, which slows it down relative to the generator (paper,
+    section 3.3).
+
+    Args:
+        image_shape: `(height, width, channels)` of the condition images.
+        output_channels: channels of the generated images.
+        filters: width of the first generator and discriminator layers (64 in
+            the paper); every later width is a multiple of it.
+        depth: number of U-Net encoder blocks; defaults to the number that
+            takes the image down to 1 x 1 (8 for 256 x 256). Height and width
+            must be multiples of `2**depth`.
+        norm: `"batch"` (the paper) or `"instance"`.
+        dropout: dropout rate of the first three decoder blocks (0.5).
+        receptive_field: PatchGAN patch size: 1 (PixelGAN), 16, 70 (default)
+            or 286 (ImageGAN).
+        adversarial_loss: `"bce"` (the paper), `"least_squares"`, or `None`
+            to train the generator with the L1 loss alone (the baseline of
+            the paper's table 1; the discriminator is then not trained).
+        l1_weight: lambda of the L1 term (100).
+        seed: seed of the training randomness (dropout).
+
+    `fit` takes `(conditions, targets)` batches: uint8 images in [0, 255] or
+    float images in [-1, 1].
+    """
+
+    backbone_presets = backbone_presets
+    loss_names = ("d_loss", "g_loss", "l1_loss")
+
+    def __init__(
+        self,
+        image_shape=(256, 256, 3),
+        output_channels=3,
+        filters=64,
+        depth=None,
+        norm="batch",
+        dropout=0.5,
+        receptive_field=70,
+        adversarial_loss="bce",
+        l1_weight=100.0,
+        seed=None,
+        **kwargs,
+    ):
+        image_shape = tuple(int(d) for d in image_shape)
+        if len(image_shape) != 3 or min(image_shape) < 1:
+            raise ValueError(f"`image_shape` must be (height, width, channels); got {image_shape}.")
+        if adversarial_loss not in PIX2PIX_ADVERSARIAL_LOSSES:
+            raise ValueError(
+                f"Unknown adversarial loss {adversarial_loss!r}; expected one of {PIX2PIX_ADVERSARIAL_LOSSES}."
+            )
+        depth = default_depth(image_shape) if depth is None else int(depth)
+        generator = unet_generator(image_shape, output_channels, filters, depth, norm, dropout)
+        discriminator = patch_discriminator(image_shape, output_channels, filters, receptive_field, norm)
+        kwargs.pop("discriminator_steps", None)
+        super().__init__(
+            generator,
+            discriminator,
+            discriminator_steps=0 if adversarial_loss is None else 1,
+            seed=seed,
+            **kwargs,
+        )
+        self.image_shape = image_shape
+        self.output_channels = int(output_channels)
+        self.filters = int(filters)
+        self.depth = depth
+        self.norm = norm
+        self.dropout = float(dropout)
+        self.receptive_field = int(receptive_field)
+        self.adversarial_loss = adversarial_loss
+        self.l1_weight = float(l1_weight)
+        if adversarial_loss is not None:
+            self._d_loss_fn, self._g_loss_fn = losses.get_adversarial_losses(adversarial_loss)
+
+    @property
+    def metrics(self):
+        # Without an adversarial loss the discriminator is idle: no d_loss.
+        return [t for t in self.loss_trackers if self.adversarial_loss is not None or t.name != "d_loss"]
+
+    @property
+    def target_shape(self):
+        return self.image_shape[:2] + (self.output_channels,)
+
+    # --- training objective -------------------------------------------------
+
+    def prepare_batch(self, data):
+        conditions, targets, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if targets is None:
+            raise ValueError(
+                "Pix2Pix trains on (conditions, targets) pairs, e.g. "
+                "`fit(x=conditions, y=targets)` or a dataset of (condition, target) batches."
+            )
+        return {
+            "conditions": standardize_images(conditions, self.image_shape, "condition images"),
+            "targets": standardize_images(targets, self.target_shape, "target images"),
+        }
+
+    def discriminator_loss(self, batch, training=True):
+        if self.adversarial_loss is None:
+            return ops.zeros(()), {}
+        conditions, targets = batch["conditions"], batch["targets"]
+        fakes = ops.stop_gradient(self.generator(conditions, training=training))
+        real_logits = self.discriminator([conditions, targets], training=training)
+        fake_logits = self.discriminator([conditions, fakes], training=training)
+        loss = 0.5 * self._d_loss_fn(real_logits, fake_logits)
+        return loss, {"d_loss": loss}
+
+    def generator_loss(self, batch, training=True):
+        conditions, targets = batch["conditions"], batch["targets"]
+        fakes = self.generator(conditions, training=training)
+        l1 = l1_loss(targets, fakes)
+        loss = self.l1_weight * l1
+        if self.adversarial_loss is not None:
+            fake_logits = self.discriminator([conditions, fakes], training=training)
+            loss = loss + self._g_loss_fn(fake_logits)
+        return loss, {"g_loss": loss, "l1_loss": l1}
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        # Arrays are checked whole before any step runs; batches of a dataset
+        # are checked as they are traced, by `prepare_batch`.
+        if isinstance(x, np.ndarray):
+            self.prepare_batch((x[:1], None if y is None else np.asarray(y)[:1]))
+        return super().fit(x, y, *args, **kwargs)
+
+    # --- inference ------------------------------------------------------------
+
+    def translate(self, images, batch_size=16):
+        """Translates condition images with the generator in inference mode
+        (no dropout; batch normalisation uses its training statistics).
+
+        Args:
+            images: uint8 images in [0, 255] or float images in [-1, 1],
+                `(N, H, W, C)` or one image `(H, W, C)`.
+            batch_size: images per generator call.
+
+        Returns:
+            uint8 images of the same batch layout, `output_channels` channels.
+        """
+        images = np.asarray(images)
+        single = images.ndim == 3
+        if single:
+            images = images[None]
+        conditions = standardize_images(images, self.image_shape, "condition images")
+        if images.dtype != np.uint8:
+            values = ops.convert_to_numpy(conditions)
+            if not np.all(np.isfinite(values)):
+                raise ValueError("The condition images contain NaN or infinite values.")
+            if values.size and (values.min() < -1.001 or values.max() > 1.001):
+                raise ValueError(
+                    "Float condition images must be in [-1, 1]; got values in "
+                    f"[{values.min():.3g}, {values.max():.3g}]. Pass uint8 images for [0, 255]."
+                )
+        outputs = [np.zeros((0,) + self.target_shape, dtype="uint8")]
+        for start in range(0, len(images), batch_size):
+            generated = self.generator(conditions[start : start + batch_size], training=False)
+            outputs.append(to_uint8(ops.convert_to_numpy(generated)))
+        outputs = np.concatenate(outputs)
+        return outputs[0] if single else outputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("discriminator_steps")
+        config.update(
+            {
+                "image_shape": list(self.image_shape),
+                "output_channels": self.output_channels,
+                "filters": self.filters,
+                "depth": self.depth,
+                "norm": self.norm,
+                "dropout": self.dropout,
+                "receptive_field": self.receptive_field,
+                "adversarial_loss": self.adversarial_loss,
+                "l1_weight": self.l1_weight,
+            }
+        )
+        return config
