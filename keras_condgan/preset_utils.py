@@ -104,3 +104,31 @@ def fetch_hub_config(handle):
         if isinstance(error, FileNotFoundError):
             raise PresetError(f"Preset {handle!r} exists but has no {CONFIG_FILE}: not a KerasHub preset.") from error
         raise
+
+
+def cast_weights_file(path, dtype):
+    """Rewrites the floating-point arrays of a Keras `.weights.h5` file as
+    `dtype` (e.g. float16, to halve a preset's size), atomically: the file is
+    written under a temporary name and then renamed over the original."""
+    import h5py
+    import numpy as np
+
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"Weights can only be stored as a floating-point dtype; got {dtype}.")
+    temporary = f"{path}.tmp"
+    with h5py.File(path, "r") as source, h5py.File(temporary, "w") as target:
+        def copy(name, item):
+            if isinstance(item, h5py.Dataset):
+                data = item[()]
+                if np.issubdtype(data.dtype, np.floating):
+                    data = data.astype(dtype)
+                target.create_dataset(name, data=data)
+                attributes = target[name].attrs
+            else:
+                attributes = target.require_group(name).attrs
+            attributes.update(item.attrs)
+
+        target.attrs.update(source.attrs)
+        source.visititems(copy)
+    os.replace(temporary, path)

@@ -5,9 +5,13 @@
 `--adversarial-loss none` trains the same generator with the L1 loss alone
 (the baseline of the paper's table 1). Interrupted runs resume from the last
 finished epoch (`BackupAndRestore` in `<out>/backup`): run the same command
-again. Each epoch writes a sample grid (label map | generated | photo) of
-fixed test pairs to `<out>/samples/` and the weights to `<out>/checkpoints/`.
-At the end the preset is saved to `<out>/preset`.
+again (also to continue a run that `--time-limit` stopped). Each epoch writes a sample grid (label map | generated | photo) of
+fixed test pairs to `<out>/samples/` and the latest weights to
+`<out>/latest.weights.h5`. `--time-limit` ends training after the epoch in
+which that many seconds have passed (for a fixed device-time budget); the
+log says how many epochs ran. At the end the preset is saved to
+`<out>/preset`, its weights stored as `--weights-dtype` (float16 by default,
+half the size; loading restores the model's float32).
 """
 
 import argparse
@@ -39,6 +43,22 @@ class SampleGrid(keras.callbacks.Callback):
         )
 
 
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training at the end of the first epoch that ends after `seconds`."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_train_begin(self, logs=None):
+        self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.time() - self.start > self.seconds:
+            print(f"time limit of {self.seconds:.0f} s reached after epoch {epoch + 1}")
+            self.model.stop_training = True
+
+
 class DatasetEpoch(keras.callbacks.Callback):
     """Tells the dataset which epoch runs, so a resumed run draws the same
     shuffles and crops as an uninterrupted one."""
@@ -64,6 +84,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/pix2pix_facades")
     parser.add_argument("--facades-dir", default=None, help="folder holding train/ and test/ (default: $KERAS_CONDGAN_FACADES_DIR or download)")
+    parser.add_argument("--workers", type=int, default=1, help="threads preparing batches (the jitter is CPU work)")
+    parser.add_argument("--time-limit", type=float, default=None, help="stop after the epoch that ends past this many seconds")
+    parser.add_argument("--weights-dtype", default="float16", help="storage dtype of the preset's weights")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N pairs only (smoke runs)")
     args = parser.parse_args()
 
@@ -71,7 +94,8 @@ def main():
     label_maps, photos = facades.load_data("train", args.facades_dir)
     if args.limit:
         label_maps, photos = label_maps[: args.limit], photos[: args.limit]
-    train = PairedImageDataset(label_maps, photos, args.batch_size, args.image_size, augment=True, seed=args.seed)
+    train = PairedImageDataset(label_maps, photos, args.batch_size, args.image_size, augment=True, seed=args.seed,
+                               workers=args.workers)
     test_maps, test_photos = facades.load_data("test", args.facades_dir)
     samples = PairedImageDataset(test_maps[:6], test_photos[:6], 6, args.image_size)[0]
     samples = [to_uint8(s) for s in samples]
@@ -88,17 +112,21 @@ def main():
     model.compile()
     callbacks = [
         DatasetEpoch(train),
-        keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup")),
-        keras.callbacks.ModelCheckpoint(os.path.join(args.out, "checkpoints", "epoch_{epoch:03d}.weights.h5"), save_weights_only=True),
+        # Kept after the run ends, so that a run stopped by --time-limit
+        # continues where it stopped when the same command is run again.
+        keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup"), delete_checkpoint=False),
+        keras.callbacks.ModelCheckpoint(os.path.join(args.out, "latest.weights.h5"), save_weights_only=True),
         keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"), append=True),
         keras.callbacks.TerminateOnNaN(),
         SampleGrid(os.path.join(args.out, "samples"), *samples),
     ]
+    if args.time_limit:
+        callbacks.append(TimeLimit(args.time_limit))
     start = time.time()
     model.fit(train, epochs=args.epochs, callbacks=callbacks, verbose=2)
     print(f"trained in {time.time() - start:.0f} s on {keras.backend.backend()}")
     preset_dir = os.path.join(args.out, "preset")
-    model.save_to_preset(preset_dir)
+    model.save_to_preset(preset_dir, weights_dtype=args.weights_dtype)
     print(f"preset written to {preset_dir}")
 
 

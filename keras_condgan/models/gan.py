@@ -1,5 +1,7 @@
 """`GAN`: two networks, two optimizers, and one training step for every backend."""
 
+import os
+
 import keras
 from keras_hub.models import Backbone
 from keras_hub.src.utils.python_utils import classproperty
@@ -203,11 +205,18 @@ class GAN(GANTrainer, Backbone):
             preset_utils.fetch_hub_config(handle)
         return super().from_preset(handle, load_weights=load_weights, **kwargs)
 
-    def save_to_preset(self, preset_dir, max_shard_size=10):
-        """Saves config, metadata and network weights (no optimizer state)."""
+    def save_to_preset(self, preset_dir, max_shard_size=10, weights_dtype=None):
+        """Saves config, metadata and network weights (no optimizer state).
+
+        Args:
+            weights_dtype: e.g. `"float16"` to store the floating-point weights
+                at half size; loading casts them back to the model's dtype.
+        """
         fresh = self.__class__.from_config(self.get_config())
         fresh.set_weights(self.get_weights())
         Backbone.save_to_preset(fresh, preset_dir, max_shard_size=max_shard_size)
+        if weights_dtype is not None:
+            preset_utils.cast_weights_file(os.path.join(preset_dir, "model.weights.h5"), weights_dtype)
 
     def get_config(self):
         config = super().get_config()
