@@ -1,5 +1,7 @@
 """Pix2Pix: the U-Net, the PatchGAN, the objective, training and inference on the current backend."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ from keras import ops
 
 import keras_condgan
 from keras_condgan import losses
+from keras_condgan.datasets import facades
 from keras_condgan.models.pix2pix.pix2pix_discriminator import STRIDED_LAYERS, patch_discriminator
 from keras_condgan.models.pix2pix.pix2pix_generator import unet_generator
 
@@ -292,3 +295,37 @@ def test_preset_round_trip(tmp_path):
     assert restored.get_config() == model.get_config()
     conditions, _ = random_pairs(count=3, seed=5)
     np.testing.assert_array_equal(restored.translate(conditions), model.translate(conditions))
+
+
+def test_float16_preset_weights_load_as_float32(tmp_path):
+    model = tiny_pix2pix()
+    model.save_to_preset(str(tmp_path / "full"))
+    model.save_to_preset(str(tmp_path / "half"), weights_dtype="float16")
+    full, half = (os.path.getsize(tmp_path / name / "model.weights.h5") for name in ("full", "half"))
+    assert half < 0.75 * full  # the file's layout takes the same room at either dtype
+    restored = keras_condgan.Pix2Pix.from_preset(str(tmp_path / "half"))
+    assert {v.dtype for v in restored.weights} == {"float32"}
+    for original, loaded in zip(values(model.weights), values(restored.weights)):
+        np.testing.assert_allclose(loaded, original.astype("float16").astype("float32"))
+    conditions, _ = random_pairs(count=3, seed=5)
+    difference = np.abs(restored.translate(conditions).astype(int) - model.translate(conditions).astype(int))
+    assert difference.max() <= 2
+
+
+def test_bundled_facades_preset_draws_the_facade_it_is_given(facades_dir):
+    """The trained preset follows its label map: its outputs are nearer (mean
+    absolute pixel difference) their own test photos than the other test
+    photos, with the contrast of photos."""
+    model = keras_condgan.Pix2Pix.from_preset("pix2pix_facades")
+    assert model.image_shape == (256, 256, 3)
+    label_maps, photos = facades.load_data("test", facades_dir)
+    label_maps, photos = label_maps[:8], photos[:8].astype(float)
+    generated = model.translate(label_maps).astype(float)
+    distance = np.abs(generated[:, None] - photos[None]).mean(axis=(2, 3, 4))  # [output, photo]
+    matched = np.diag(distance)
+    unmatched = distance[~np.eye(len(photos), dtype=bool)].reshape(len(photos), -1)
+    # Pixel distance is a crude likeness: most, not all, outputs pass.
+    assert np.mean(matched < unmatched.mean(axis=1)) >= 0.75, distance.round(1)
+    assert matched.mean() < 0.85 * unmatched.mean(), distance.round(1)
+    # ... and have a photo's contrast, not the flat grey an untrained U-Net gives.
+    assert generated.std() > 0.7 * photos.std(), (generated.std(), photos.std())
