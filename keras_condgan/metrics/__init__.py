@@ -1,0 +1,18 @@
+"""Image-to-image quality measures: L1, PSNR, SSIM, LPIPS and FID, and pretrained VGG features.
+
+- `image_quality`: `l1`, `psnr`, `ssim` in NumPy.
+- `vgg`: frozen ImageNet VGG16 / VGG19 feature extractors as Keras models (also for perceptual losses).
+- `lpips`: the `LPIPS` layer (keras.ops, every backend) and `lpips.lpips(...)` on NumPy batches.
+- `fid`: `fid.fid(real, fake)`, the Fréchet Inception Distance with the standard FID Inception network
+  (runs on PyTorch).
+
+The modules `lpips` and `fid` keep their names here (their functions of the same name are not
+re-exported), so that `keras_condgan.metrics.fid` is always the module.
+"""
+
+from keras_condgan.metrics import fid, lpips
+from keras_condgan.metrics.image_quality import l1, psnr, ssim
+from keras_condgan.metrics.lpips import LPIPS
+from keras_condgan.metrics.vgg import vgg16_features, vgg19_features
+
+__all__ = ["LPIPS", "fid", "l1", "lpips", "psnr", "ssim", "vgg16_features", "vgg19_features"]
