@@ -8,7 +8,7 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import BACKEND, BACKENDS, ROOT, tiny_cgan
+from conftest import BACKEND, BACKENDS, ROOT, tiny_cgan, tiny_pix2pix
 
 import keras_condgan
 
@@ -68,14 +68,41 @@ def test_preset_saved_here_gives_the_same_images_on_other_backends(tmp_path, dat
     model.fit(*data, batch_size=32, epochs=1, verbose=0)  # non-trivial BatchNorm statistics
     preset = str(tmp_path / "preset")
     model.save_to_preset(preset)
-    out = str(tmp_path / f"{other}.npy")
-    env = dict(os.environ, KERAS_BACKEND=other)
+    there = run_on(other, GENERATE_SCRIPT, preset, tmp_path).astype(int)
+    here = model.generate([0, 1, 2, 0, 1, 2], seed=11).astype(int)
+    # Same weights and latents: pixels agree up to float rounding across backends.
+    assert np.abs(here - there).max() <= 1
+    assert np.mean(here == there) > 0.99
+
+
+def run_on(backend, script, preset, tmp_path):
+    """Runs `script PRESET OUT.npy` under another backend; returns the saved array."""
+    out = str(tmp_path / f"{backend}.npy")
+    env = dict(os.environ, KERAS_BACKEND=backend)
     result = subprocess.run(
-        [sys.executable, "-c", GENERATE_SCRIPT, preset, out], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", script, preset, out], env=env, cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    here = model.generate([0, 1, 2, 0, 1, 2], seed=11).astype(int)
-    there = np.load(out).astype(int)
-    # Same weights and latents: pixels agree up to float rounding across backends.
+    return np.load(out)
+
+
+TRANSLATE_SCRIPT = """
+import sys, numpy as np, keras_condgan
+model = keras_condgan.Pix2Pix.from_preset(sys.argv[1])
+conditions = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype="uint8")
+np.save(sys.argv[2], model.translate(conditions))
+"""
+
+
+@pytest.mark.parametrize("other", [b for b in BACKENDS if b != BACKEND])
+def test_pix2pix_preset_saved_here_translates_alike_on_other_backends(tmp_path, other):
+    model = tiny_pix2pix(norm="batch")
+    model.compile()
+    conditions = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype="uint8")
+    model.fit(conditions, 255 - conditions, batch_size=3, epochs=1, verbose=0)  # moves BN statistics
+    preset = str(tmp_path / "preset")
+    model.save_to_preset(preset)
+    there = run_on(other, TRANSLATE_SCRIPT, preset, tmp_path).astype(int)
+    here = model.translate(conditions).astype(int)
     assert np.abs(here - there).max() <= 1
     assert np.mean(here == there) > 0.99

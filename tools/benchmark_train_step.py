@@ -1,8 +1,10 @@
-"""Times one ConditionalGAN training step (D + G update) on the current backend.
+"""Times one GAN training step (D + G update) on the current backend.
 
     for b in tensorflow jax torch; do KERAS_BACKEND=$b python tools/benchmark_train_step.py; done
+    KERAS_BACKEND=jax python tools/benchmark_train_step.py --preset pix2pix_facades --batch-size 1
 
-Uses the architecture of `--preset` (default `mnist_cgan`) on random uint8 images. Runs
+Uses the architecture of `--preset` (default `mnist_cgan`; a ConditionalGAN or a
+Pix2Pix preset) on random uint8 images (and labels, or target images). Runs
 `--warmup` steps (compilation), then times `--steps` steps of `fit` and prints
 milliseconds per step and images per second.
 """
@@ -27,18 +29,23 @@ def main():
     args = parser.parse_args()
 
     jit = {"auto": "auto", "true": True, "false": False}[args.jit_compile.lower()]
-    model = keras_condgan.ConditionalGAN.from_preset(args.preset, load_weights=False)
+    model_class = keras_condgan.Pix2Pix if args.preset in keras_condgan.Pix2Pix.presets else keras_condgan.ConditionalGAN
+    model = model_class.from_preset(args.preset, load_weights=False)
     model.compile(jit_compile=jit)
     rng = np.random.default_rng(0)
     count = args.batch_size * args.steps
     images = rng.integers(0, 256, (count, *model.image_shape), dtype=np.uint8)
-    labels = rng.integers(0, model.num_classes, count)
+    if model_class is keras_condgan.Pix2Pix:
+        second = 255 - images  # the target images
+    else:
+        second = rng.integers(0, model.num_classes, count)  # the labels
     warm = args.batch_size * args.warmup
-    model.fit(images[:warm], labels[:warm], batch_size=args.batch_size, epochs=1, verbose=0)
+    model.fit(images[:warm], second[:warm], batch_size=args.batch_size, epochs=1, verbose=0)
     start = time.perf_counter()
-    model.fit(images, labels, batch_size=args.batch_size, epochs=1, verbose=0, shuffle=False)
+    model.fit(images, second, batch_size=args.batch_size, epochs=1, verbose=0, shuffle=False)
     seconds = (time.perf_counter() - start) / args.steps
     print(json.dumps({
+        "preset": args.preset,
         "backend": keras.backend.backend(),
         "jit_compile": model.jit_compile,
         "batch_size": args.batch_size,

@@ -21,23 +21,13 @@ import sys
 
 import keras
 import numpy as np
-from scipy import linalg
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mnist_classifier  # noqa: E402
 
 import keras_condgan  # noqa: E402
 from keras_condgan.datasets import mnist  # noqa: E402
-
-
-def frechet_distance(a, b):
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    # ReLU features have dead units: a tiny ridge keeps the covariances
-    # invertible, as the reference FID code does when sqrtm is unstable.
-    ridge = 1e-6 * np.eye(a.shape[1])
-    cov_a, cov_b = np.cov(a, rowvar=False) + ridge, np.cov(b, rowvar=False) + ridge
-    covmean = linalg.sqrtm(cov_a @ cov_b)
-    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * np.real(covmean)))
+from keras_condgan.metrics.fid import features_distance  # noqa: E402
 
 
 def mean_pairwise_distance(features, rng, pairs=2000):
@@ -71,8 +61,8 @@ def evaluate(model, classifier, x_test, y_test, x_train, per_class=1000, seed=0)
         "per_class_accuracy": per_class_accuracy,
         "diversity_ratio": float(np.mean(diversity)),
         "min_class_diversity_ratio": float(np.min(diversity)),
-        "frechet_classifier_distance": frechet_distance(gen_features, real_features),
-        "frechet_classifier_distance_real_train_vs_test": frechet_distance(train_features, real_features),
+        "frechet_classifier_distance": features_distance(real_features, gen_features),
+        "frechet_classifier_distance_real_train_vs_test": features_distance(real_features, train_features),
     }
 
 
