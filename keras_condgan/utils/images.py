@@ -6,6 +6,14 @@ from keras import ops
 from PIL import Image, ImageDraw
 
 
+def image_shape_argument(image_shape):
+    """A model's `image_shape` argument as a tuple of ints, or a clear error."""
+    image_shape = tuple(int(d) for d in image_shape)
+    if len(image_shape) != 3 or min(image_shape) < 1:
+        raise ValueError(f"`image_shape` must be (height, width, channels); got {image_shape}.")
+    return image_shape
+
+
 def standardize_images(images, image_shape, name="images"):
     """Checks a batch of images against `image_shape` and brings it to the
     models' range: uint8 [0, 255] -> float32 [-1, 1]; float images are taken as

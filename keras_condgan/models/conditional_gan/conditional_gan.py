@@ -9,7 +9,7 @@ from keras_condgan.models.conditional_gan.conditional_gan_discriminator import D
 from keras_condgan.models.conditional_gan.conditional_gan_generator import GENERATORS
 from keras_condgan.models.conditional_gan.conditional_gan_presets import backbone_presets
 from keras_condgan.models.gan import GAN
-from keras_condgan.utils.images import standardize_images, to_uint8
+from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
 
 DEFAULT_FILTERS = {
     # (generator, discriminator)
@@ -60,9 +60,7 @@ class ConditionalGAN(GAN):
         seed=None,
         **kwargs,
     ):
-        image_shape = tuple(int(d) for d in image_shape)
-        if len(image_shape) != 3 or min(image_shape) < 1:
-            raise ValueError(f"`image_shape` must be (height, width, channels); got {image_shape}.")
+        image_shape = image_shape_argument(image_shape)
         if architecture not in DEFAULT_FILTERS:
             raise ValueError(f"Unknown architecture {architecture!r}; expected one of {sorted(DEFAULT_FILTERS)}.")
         if conditioning not in CONDITIONINGS:

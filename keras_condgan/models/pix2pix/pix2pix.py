@@ -9,7 +9,7 @@ from keras_condgan.models.gan import GAN
 from keras_condgan.models.pix2pix.pix2pix_discriminator import patch_discriminator
 from keras_condgan.models.pix2pix.pix2pix_generator import default_depth, unet_generator
 from keras_condgan.models.pix2pix.pix2pix_presets import backbone_presets
-from keras_condgan.utils.images import standardize_images, to_uint8
+from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
 
 PIX2PIX_ADVERSARIAL_LOSSES = ("bce", "least_squares", None)
 
@@ -67,9 +67,7 @@ class Pix2Pix(GAN):
         seed=None,
         **kwargs,
     ):
-        image_shape = tuple(int(d) for d in image_shape)
-        if len(image_shape) != 3 or min(image_shape) < 1:
-            raise ValueError(f"`image_shape` must be (height, width, channels); got {image_shape}.")
+        image_shape = image_shape_argument(image_shape)
         if adversarial_loss not in PIX2PIX_ADVERSARIAL_LOSSES:
             raise ValueError(
                 f"Unknown adversarial loss {adversarial_loss!r}; expected one of {PIX2PIX_ADVERSARIAL_LOSSES}."
