@@ -2,6 +2,7 @@
 
 from keras_condgan.models.conditional_gan.conditional_gan import ConditionalGAN
 from keras_condgan.models.gan import GAN
+from keras_condgan.models.gaugan.gaugan import GauGAN
 from keras_condgan.models.pix2pix.pix2pix import Pix2Pix
 from keras_condgan.preset_utils import PresetError, PresetUnreachableError
 from keras_condgan.utils.images import save_gif, save_image_grid
@@ -10,6 +11,7 @@ from keras_condgan.version import __version__
 __all__ = [
     "ConditionalGAN",
     "GAN",
+    "GauGAN",
     "Pix2Pix",
     "PresetError",
     "PresetUnreachableError",

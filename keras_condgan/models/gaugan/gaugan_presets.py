@@ -1,0 +1,3 @@
+"""GauGAN presets: bundled with the package or on a hub (none yet)."""
+
+backbone_presets = {}
