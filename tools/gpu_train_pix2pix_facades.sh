@@ -5,9 +5,13 @@
 #   EPOCHS=200 TIME_LIMIT=400 FILTERS=32 OUT=runs/gpu bash tools/gpu_train_pix2pix_facades.sh
 #
 # Written for the project's lent GPU machine (JAX and PyTorch installed, no
-# Keras, no network): wheels of keras, keras-hub, namex and optree are carried
-# in .whl/ and the facades split in .devdata/facades (see the README's
-# "Training the presets"). Elsewhere, install the package and drop .whl/.
+# Keras, no network), which receives the repository plus two git-ignored
+# folders made beforehand:
+#   pip download --no-deps --only-binary=:all: --python-version 3.12 \
+#       --platform manylinux_2_28_x86_64 -d .whl keras==3.15.1 keras-hub==0.32.0 namex optree
+#   cp -r ../shared/data/facades .devdata/facades
+# (not kagglehub: without its kagglesdk it breaks `import keras_hub`).
+# Elsewhere, install the package, leave out .whl/ and set KERAS_CONDGAN_FACADES_DIR.
 # JAX is tried first; if it cannot run a training step the runs use PyTorch.
 set -u
 EPOCHS=${EPOCHS:-200}
