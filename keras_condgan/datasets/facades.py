@@ -14,6 +14,7 @@ import os
 import keras
 import numpy as np
 
+from keras_condgan.datasets.local_files import local_data_dir
 from keras_condgan.datasets.paired_images import load_paired_images
 
 ENV_VAR = "KERAS_CONDGAN_FACADES_DIR"
@@ -37,12 +38,7 @@ def download(url=URL, cache_dir=None):
 
 def data_dir(path=None, url=URL):
     """The folder holding `train/` and `test/`, downloading them if needed."""
-    folder = path or os.environ.get(ENV_VAR)
-    if folder:
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(f"Facades folder {folder!r} does not exist.")
-        return folder
-    return download(url)
+    return local_data_dir(path, ENV_VAR, "Facades") or download(url)
 
 
 def load_data(split="train", path=None):

@@ -14,6 +14,8 @@ import os
 import keras
 import numpy as np
 
+from keras_condgan.datasets.local_files import local_data_dir
+
 ENV_VAR = "KERAS_CONDGAN_MNIST_DIR"
 MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 # md5 of the decompressed files, as published with MNIST.
@@ -68,12 +70,7 @@ def download(cache_dir=None, mirror=MIRROR):
 
 def data_dir(path=None, mirror=MIRROR):
     """The folder holding the IDX files, downloading them if needed."""
-    folder = path or os.environ.get(ENV_VAR)
-    if folder:
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(f"MNIST folder {folder!r} does not exist.")
-        return folder
-    return download(mirror=mirror)
+    return local_data_dir(path, ENV_VAR, "MNIST") or download(mirror=mirror)
 
 
 def load_data(path=None, verify=True):
