@@ -36,13 +36,13 @@ def main():
     count = args.batch_size * args.steps
     images = rng.integers(0, 256, (count, *model.image_shape), dtype=np.uint8)
     if model_class is keras_condgan.Pix2Pix:
-        second = 255 - images  # the target images
+        targets_or_labels = 255 - images  # the target images
     else:
-        second = rng.integers(0, model.num_classes, count)  # the labels
+        targets_or_labels = rng.integers(0, model.num_classes, count)  # the labels
     warm = args.batch_size * args.warmup
-    model.fit(images[:warm], second[:warm], batch_size=args.batch_size, epochs=1, verbose=0)
+    model.fit(images[:warm], targets_or_labels[:warm], batch_size=args.batch_size, epochs=1, verbose=0)
     start = time.perf_counter()
-    model.fit(images, second, batch_size=args.batch_size, epochs=1, verbose=0, shuffle=False)
+    model.fit(images, targets_or_labels, batch_size=args.batch_size, epochs=1, verbose=0, shuffle=False)
     seconds = (time.perf_counter() - start) / args.steps
     print(json.dumps({
         "preset": args.preset,

@@ -241,13 +241,22 @@ def vgg16_features(layer_names=LPIPS_LAYERS, weights=None):
     return _features_model(backbone, layer_names, "vgg16_features")
 
 
+def cached_vgg19_weights_path():
+    """Where Keras caches its VGG19 ImageNet weights (`keras.applications.VGG19`)."""
+    return os.path.join(keras_cache_dir(), VGG19_NOTOP_FILE)
+
+
+def vgg19_weights_cached():
+    return os.path.isfile(cached_vgg19_weights_path())
+
+
 def vgg19_features(layer_names=PERCEPTUAL_LOSS_LAYERS, weights=None):
     """Frozen VGG19 (Keras' ImageNet weights) returning the outputs of `layer_names`.
 
     Input: RGB images in [-1, 1], `(batch, height, width, 3)`. `weights`: a path to Keras'
     `vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`, or None for the copy in the Keras cache.
     """
-    path = weights or os.path.join(keras_cache_dir(), VGG19_NOTOP_FILE)
+    path = weights or cached_vgg19_weights_path()
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"VGG19 ImageNet weights not found at {path}. Keras downloads them once (about 80 MB, needs "

@@ -1,12 +1,11 @@
 """`GauGAN`: semantic image synthesis with spatially-adaptive normalization (Park et al., 2019)."""
 
-import os
-
 import keras
 import numpy as np
 from keras import ops
 
 from keras_condgan import losses
+from keras_condgan.metrics import vgg
 from keras_condgan.models.gan import GAN
 from keras_condgan.models.gaugan.gaugan_discriminator import multiscale_discriminator
 from keras_condgan.models.gaugan.gaugan_encoder import encoder_depth, gaugan_encoder, reparameterize
@@ -15,13 +14,6 @@ from keras_condgan.models.gaugan.gaugan_presets import backbone_presets
 from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
 
 PERCEPTUAL_NETWORK_CHOICES = ("auto",) + losses.PERCEPTUAL_NETWORKS + (None,)
-
-
-def vgg19_weights_cached():
-    from keras_condgan.metrics import vgg
-    from keras_condgan.metrics._downloads import keras_cache_dir
-
-    return os.path.isfile(os.path.join(keras_cache_dir(), vgg.VGG19_NOTOP_FILE))
 
 
 def label_map_kind(shape, dtype, spatial_shape, num_classes):
@@ -183,7 +175,7 @@ class GauGAN(GAN):
         check_grid(image_shape, int(num_upsamples))
         encoder_depth(image_shape)
         if perceptual_network == "auto":
-            perceptual_network = "vgg19" if vgg19_weights_cached() else "vgg16"
+            perceptual_network = "vgg19" if vgg.vgg19_weights_cached() else "vgg16"
         num_classes, latent_dim = int(num_classes), int(latent_dim)
         spectral_norm = bool(spectral_norm)
         generator = gaugan_generator(
