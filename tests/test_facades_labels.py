@@ -93,3 +93,19 @@ def test_bad_label_maps_are_explained(maps, message):
         facades.labels_from_colors(maps)
     with pytest.raises(ValueError, match=r"class ids in \[0, 12\)"):
         facades.colors_from_labels(np.full((2, 2), 12))
+
+
+def test_class_maps_at_a_lower_resolution(test_split, facades_dir):
+    """`load_class_maps` resizes class ids by nearest neighbour (the centre pixel of each
+    4 x 4 block at 64 x 64: ids are never blended) and photos by box filtering."""
+    colour_maps, labels = test_split
+    small_labels, small_photos = facades.load_class_maps("test", 64, facades_dir)
+    assert small_labels.dtype == np.int32 and small_labels.shape == (len(labels), 64, 64)
+    np.testing.assert_array_equal(small_labels, labels[:, 2::4, 2::4])
+    _, photos = facades.load_data("test", facades_dir)
+    block_means = photos.reshape(len(photos), 64, 4, 64, 4, 3).astype(float).mean(axis=(2, 4))
+    assert small_photos.dtype == np.uint8 and small_photos.shape == (len(photos), 64, 64, 3)
+    assert np.abs(small_photos - block_means).max() <= 1.0
+    full_labels, full_photos = facades.load_class_maps("test", 256, facades_dir)
+    np.testing.assert_array_equal(full_labels, labels)
+    np.testing.assert_array_equal(full_photos, photos)

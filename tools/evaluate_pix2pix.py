@@ -35,16 +35,6 @@ def resized(conditions, targets, size):
     return to_uint8(batch[0]), to_uint8(batch[1])
 
 
-def measure(outputs, photos, lpips_model, inception):
-    return {
-        "l1": float(metrics.l1(outputs, photos).mean()),
-        "psnr": float(metrics.psnr(outputs, photos).mean()),
-        "ssim": float(metrics.ssim(outputs, photos).mean()),
-        "lpips": float(metrics.lpips.lpips(outputs, photos, model=lpips_model).mean()),
-        "fid": float(metrics.fid.fid(photos, outputs, network=inception)),
-    }
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="pix2pix_facades")
@@ -68,7 +58,7 @@ def main():
 
     lpips_model = metrics.LPIPS()
     inception = metrics.fid.load_inception()
-    results = {name: measure(images, photos, lpips_model, inception) for name, images in outputs.items()}
+    results = {name: metrics.paired_scores(images, photos, lpips_model, inception) for name, images in outputs.items()}
     floor = np.random.default_rng(args.seed).choice(len(train_photos), len(photos), replace=False)
     results["real_training_photos"] = {"fid": float(metrics.fid.fid(photos, train_photos[floor], network=inception))}
 

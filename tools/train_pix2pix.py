@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 import keras_condgan
+from keras_condgan.callbacks import TimeLimit
 from keras_condgan.datasets import facades
 from keras_condgan.datasets.paired_images import PairedImageDataset
 from keras_condgan.utils.images import to_uint8
@@ -41,22 +42,6 @@ class SampleGrid(keras.callbacks.Callback):
         keras_condgan.save_image_grid(
             rows, os.path.join(self.folder, f"epoch_{epoch + 1:03d}.png"), rows=len(generated), scale=1
         )
-
-
-class TimeLimit(keras.callbacks.Callback):
-    """Stops training at the end of the first epoch that ends after `seconds`."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds = seconds
-
-    def on_train_begin(self, logs=None):
-        self.start = time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if time.time() - self.start > self.seconds:
-            print(f"time limit of {self.seconds:.0f} s reached after epoch {epoch + 1}")
-            self.model.stop_training = True
 
 
 class DatasetEpoch(keras.callbacks.Callback):

@@ -13,6 +13,7 @@ import os
 
 import keras
 import numpy as np
+from PIL import Image
 
 from keras_condgan.datasets.local_files import local_data_dir
 from keras_condgan.datasets.paired_images import load_paired_images
@@ -171,3 +172,22 @@ def colors_from_labels(labels):
     if labels.dtype.kind not in "iu" or labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
         raise ValueError(f"Expected integer class ids in [0, {NUM_CLASSES}); got {labels.dtype} values.")
     return PALETTE[labels]
+
+
+def load_class_maps(split="train", image_size=256, path=None):
+    """Returns `(label_maps, photos)` of one split for semantic synthesis: int32 class ids
+    `(N, image_size, image_size)` (`labels_from_colors` of the colour-coded maps) and uint8
+    photos `(N, image_size, image_size, 3)`.
+
+    Below 256 x 256, class ids are resized with nearest neighbour (as SPADE's code does: a
+    class id cannot be averaged) and photos with box filtering (the mean of each pixel's
+    footprint, free of aliasing)."""
+    colour_maps, photos = load_data(split, path)
+    labels = labels_from_colors(colour_maps)
+    if image_size != labels.shape[1]:
+        size = (image_size, image_size)
+        labels = np.stack(
+            [np.asarray(Image.fromarray(m.astype("uint8")).resize(size, Image.NEAREST)) for m in labels]
+        ).astype("int32")
+        photos = np.stack([np.asarray(Image.fromarray(p).resize(size, Image.BOX)) for p in photos])
+    return labels, photos
