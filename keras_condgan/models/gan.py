@@ -213,10 +213,23 @@ class GAN(GANTrainer, Backbone):
         handle = preset_utils.resolve_preset(preset, cls.backbone_presets, cls.__name__)
         if "://" in handle:
             preset_utils.fetch_hub_config(handle)
-        return super().from_preset(handle, load_weights=load_weights, **kwargs)
+        # Checked before KerasHub deserialises anything: trusted classes only, and
+        # weights that match the checksum recorded when the preset was saved.
+        weights_path = preset_utils.checked_preset_files(handle)
+        try:
+            return super().from_preset(handle, load_weights=load_weights, **kwargs)
+        except (ValueError, KeyError, TypeError) as error:
+            if "not a subclass" in str(error):
+                raise
+            raise preset_utils.PresetError(
+                f"Could not build {cls.__name__} from preset {handle!r}: its config.json and "
+                f"{os.path.basename(weights_path)} do not fit this model ({type(error).__name__}: {error})"
+            ) from error
 
     def save_to_preset(self, preset_dir, max_shard_size=10, weights_dtype=None):
-        """Saves config, metadata and network weights (no optimizer state).
+        """Saves config, metadata (with the sha256 of the weights file, which
+        `from_preset` verifies) and network weights (no optimizer state). The
+        folder is replaced whole, only once the new one is complete.
 
         Args:
             weights_dtype: e.g. `"float16"` to store the floating-point weights
@@ -224,9 +237,16 @@ class GAN(GANTrainer, Backbone):
         """
         fresh = self.__class__.from_config(self.get_config())
         fresh.set_weights(self.get_weights())
-        Backbone.save_to_preset(fresh, preset_dir, max_shard_size=max_shard_size)
-        if weights_dtype is not None:
-            preset_utils.cast_weights_file(os.path.join(preset_dir, "model.weights.h5"), weights_dtype)
+
+        def write(folder):
+            Backbone.save_to_preset(fresh, folder, max_shard_size=max_shard_size)
+            if weights_dtype is not None:
+                preset_utils.cast_weights_file(os.path.join(folder, preset_utils.WEIGHTS_FILE), weights_dtype)
+            preset_utils.record_weights_checksum(folder)
+
+        # Written aside and then moved into place: an interrupted save leaves the previous
+        # preset (if any) whole.
+        preset_utils.replace_folder_atomically(write, preset_dir)
 
     def get_config(self):
         config = super().get_config()
