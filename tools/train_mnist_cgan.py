@@ -67,7 +67,6 @@ def main():
         keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup")),
         keras.callbacks.ModelCheckpoint(os.path.join(args.out, "checkpoints", "epoch_{epoch:03d}.weights.h5"), save_weights_only=True),
         keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"), append=True),
-        keras.callbacks.TerminateOnNaN(),
         SampleGrid(os.path.join(args.out, "samples")),
     ]
     start = time.time()

@@ -102,7 +102,6 @@ def main():
         keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup"), delete_checkpoint=False),
         keras.callbacks.ModelCheckpoint(os.path.join(args.out, "latest.weights.h5"), save_weights_only=True),
         keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"), append=True),
-        keras.callbacks.TerminateOnNaN(),
         SampleGrid(os.path.join(args.out, "samples"), *samples),
     ]
     if args.time_limit:

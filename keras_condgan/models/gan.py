@@ -7,6 +7,7 @@ from keras_hub.models import Backbone
 from keras_hub.src.utils.python_utils import classproperty
 
 from keras_condgan import preset_utils
+from keras_condgan.callbacks import TerminateOnNonFiniteLoss
 from keras_condgan.trainers import GANTrainer
 
 
@@ -134,6 +135,15 @@ class GAN(GANTrainer, Backbone):
         for key in ("generator_optimizer", "discriminator_optimizer"):
             config[key] = keras.optimizers.deserialize(config[key])
         self.compile(**config)
+
+    def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`, plus a `TerminateOnNonFiniteLoss` (unless `callbacks`
+        holds one): a NaN or infinite loss stops training with an error naming the
+        network and the step, and the model keeps its last good weights."""
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, TerminateOnNonFiniteLoss) for c in callbacks):
+            callbacks.append(TerminateOnNonFiniteLoss())
+        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
 
     # --- the training step, once for all backends ---------------------------
 
