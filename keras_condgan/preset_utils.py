@@ -278,3 +278,25 @@ def replace_folder_atomically(write, folder):
     os.replace(folder, os.path.join(previous, "old"))
     os.replace(staging, folder)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def write_file_atomically(write, path, overwrite=True):
+    """Calls `write(temporary_path)` and renames the result to `path`: an interruption
+    leaves any previous file at `path` whole. The temporary name keeps the file's
+    suffix (`.weights.h5`, `.keras`), which Keras checks."""
+    path = os.fspath(path)
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(f"{path} exists and overwrite=False.")
+    folder, name = os.path.split(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    suffix = next((s for s in (".weights.h5", ".keras", ".h5") if name.endswith(s)), "")
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.writing-", suffix=suffix, dir=folder)
+    os.close(handle)
+    os.remove(temporary)  # Keras writes the file itself
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise

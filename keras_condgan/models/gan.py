@@ -201,6 +201,39 @@ class GAN(GANTrainer, Backbone):
                 tracker.update_state(logs[tracker.name])
         return {tracker.name: tracker.result() for tracker in self.metrics}
 
+    # --- saving: atomic files, and the noise state with the weights ---------------
+
+    # The key of the training-noise state among the model's own saved variables.
+    NOISE_STATE_KEY = "training_noise_state"
+
+    def save_own_variables(self, store):
+        # Keras does not save SeedGenerator states; without this, a run resumed from a
+        # checkpoint would draw other noise than the uninterrupted run.
+        super().save_own_variables(store)
+        store[self.NOISE_STATE_KEY] = keras.ops.convert_to_numpy(self.seed_generator.state)
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        if self.NOISE_STATE_KEY in keys:  # absent from files saved before it was added
+            self.seed_generator.state.assign(store[self.NOISE_STATE_KEY])
+        super().load_own_variables({k: store[k] for k in keys if k != self.NOISE_STATE_KEY})
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """`keras.Model.save_weights`, written under a temporary name and then renamed:
+        an interruption leaves the previous file whole (`ModelCheckpoint` and
+        `BackupAndRestore` save through this)."""
+        save = super().save_weights
+        preset_utils.write_file_atomically(
+            lambda path: save(path, overwrite=True, max_shard_size=max_shard_size), filepath, overwrite
+        )
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """`keras.Model.save`, written under a temporary name and then renamed."""
+        save = super().save
+        if zipped is False or not str(filepath).endswith(".keras"):  # a folder or another format
+            return save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+        preset_utils.write_file_atomically(lambda path: save(path, overwrite=True, **kwargs), filepath, overwrite)
+
     # --- presets ---------------------------------------------------------------
 
     # Subclasses map preset names to their metadata and location.
