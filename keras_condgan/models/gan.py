@@ -3,12 +3,14 @@
 import os
 
 import keras
+import numpy as np
 from keras_hub.models import Backbone
 from keras_hub.src.utils.python_utils import classproperty
 
 from keras_condgan import preset_utils
 from keras_condgan.callbacks import TerminateOnNonFiniteLoss
 from keras_condgan.trainers import GANTrainer
+from keras_condgan.utils.images import check_image_values
 
 
 class GAN(GANTrainer, Backbone):
@@ -139,7 +141,14 @@ class GAN(GANTrainer, Backbone):
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
         """`keras.Model.fit`, plus a `TerminateOnNonFiniteLoss` (unless `callbacks`
         holds one): a NaN or infinite loss stops training with an error naming the
-        network and the step, and the model keeps its last good weights."""
+        network and the step, and the model keeps its last good weights. NumPy
+        inputs are checked first: no empty arrays, float images finite and in [-1, 1]."""
+        for name, array in (("x", x), ("y", y)):
+            if isinstance(array, np.ndarray):
+                if len(array) == 0:
+                    raise ValueError(f"Cannot train on an empty batch: `{name}` has 0 samples.")
+                if array.dtype.kind == "f" and array.ndim >= 3:  # images, not labels
+                    check_image_values(array, f"images in `{name}`")
         callbacks = list(callbacks or [])
         if not any(isinstance(c, TerminateOnNonFiniteLoss) for c in callbacks):
             callbacks.append(TerminateOnNonFiniteLoss())

@@ -33,6 +33,21 @@ def standardize_images(images, image_shape, name="images"):
     return ops.cast(images, "float32")
 
 
+def check_image_values(images, name="images"):
+    """Checks the values of NumPy images (shapes and dtypes: `standardize_images`): float
+    images must be finite and in [-1, 1] (a common slip is floats in [0, 255])."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8 and images.dtype.kind == "f" and images.size:
+        if not np.all(np.isfinite(images)):
+            raise ValueError(f"The {name} contain NaN or infinite values.")
+        if images.min() < -1.001 or images.max() > 1.001:
+            raise ValueError(
+                f"Float {name} must be in [-1, 1]; got values in [{images.min():.3g}, {images.max():.3g}]. "
+                "Pass uint8 images for [0, 255]."
+            )
+    return images
+
+
 def to_uint8(images):
     """Maps images in [-1, 1] to uint8 [0, 255] (rounding, clipping)."""
     images = np.asarray(images, dtype="float32")

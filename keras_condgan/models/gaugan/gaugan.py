@@ -11,7 +11,7 @@ from keras_condgan.models.gaugan.gaugan_discriminator import multiscale_discrimi
 from keras_condgan.models.gaugan.gaugan_encoder import encoder_depth, gaugan_encoder, reparameterize
 from keras_condgan.models.gaugan.gaugan_generator import check_grid, gaugan_generator
 from keras_condgan.models.gaugan.gaugan_presets import backbone_presets
-from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
+from keras_condgan.utils.images import check_image_values, image_shape_argument, standardize_images, to_uint8
 
 PERCEPTUAL_NETWORK_CHOICES = ("auto",) + losses.PERCEPTUAL_NETWORKS + (None,)
 
@@ -70,18 +70,6 @@ def check_label_maps(label_maps, spatial_shape, num_classes):
                 f"per-pixel sums in [{sums.min():.3g}, {sums.max():.3g}]."
             )
     return label_maps
-
-
-def check_float_images(images, name):
-    images = np.asarray(images)
-    if images.dtype != np.uint8 and images.size:
-        if not np.all(np.isfinite(images)):
-            raise ValueError(f"The {name} contain NaN or infinite values.")
-        if images.min() < -1.001 or images.max() > 1.001:
-            raise ValueError(
-                f"Float {name} must be in [-1, 1]; got values in [{images.min():.3g}, {images.max():.3g}]. "
-                "Pass uint8 images for [0, 255]."
-            )
 
 
 @keras.saving.register_keras_serializable(package="keras_condgan")
@@ -306,7 +294,7 @@ class GauGAN(GAN):
         float in [-1, 1], `(N, H, W, C)`), as float32 NumPy arrays `(N, latent_dim)`."""
         style_image = np.asarray(style_image)
         standardize_images(style_image[:0], self.image_shape, "style images")
-        check_float_images(style_image, "style images")
+        check_image_values(style_image, "style images")
         if style_image.dtype == np.uint8:
             style_image = style_image.astype("float32") / 127.5 - 1.0
         mean, log_variance = predict_in_batches(

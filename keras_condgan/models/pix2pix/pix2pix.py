@@ -9,7 +9,7 @@ from keras_condgan.models.gan import GAN
 from keras_condgan.models.pix2pix.pix2pix_discriminator import patch_discriminator
 from keras_condgan.models.pix2pix.pix2pix_generator import default_depth, unet_generator
 from keras_condgan.models.pix2pix.pix2pix_presets import backbone_presets
-from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
+from keras_condgan.utils.images import check_image_values, image_shape_argument, standardize_images, to_uint8
 
 PIX2PIX_ADVERSARIAL_LOSSES = ("bce", "least_squares", None)
 
