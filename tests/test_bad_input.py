@@ -10,7 +10,7 @@ import pytest
 from conftest import tiny_cgan, tiny_pix2pix
 
 import keras_condgan
-from keras_condgan import PresetError
+from keras_condgan import PresetError, preset_utils
 from keras_condgan.datasets import facades
 
 NAN_IMAGES = np.full((2, 8, 8, 1), np.nan, "float32")
@@ -79,6 +79,8 @@ CASES = [
     # Presets and data helpers
     ("from_preset", lambda m: keras_condgan.GauGAN.from_preset("gaugan_facade"), PresetError, r"Available presets: gaugan_facades"),
     ("from_preset", lambda m: keras_condgan.GauGAN.from_preset("pix2pix_facades"), PresetError, r"Unknown preset 'pix2pix_facades' for GauGAN"),
+    ("from_preset", lambda m: keras_condgan.GauGAN.from_preset(str(preset_utils.bundled_presets_dir() / "pix2pix_facades")),
+     ValueError, r"has type `Pix2Pix` which is not a subclass of calling class `GauGAN`"),
     ("from_preset", lambda m: keras_condgan.Pix2Pix.from_preset(42), TypeError, r"a name, a folder path or a hub handle"),
     ("labels_from_colors", lambda m: facades.labels_from_colors(np.zeros((2, 8, 8, 3), "float32")), ValueError, r"uint8 RGB"),
 ]
