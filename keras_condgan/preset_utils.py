@@ -10,13 +10,14 @@ model.weights.h5, README.md). `from_preset` accepts:
   fetched by KerasHub through huggingface_hub / kagglehub.
 """
 
-import hashlib
 import importlib.resources
 import json
 import os
 import shutil
 import tempfile
 import warnings
+
+from keras_condgan.utils.files import sha256_of
 
 HUB_SCHEMES = ("hf", "kaggle", "modelscope", "gs")
 CONFIG_FILE = "config.json"
@@ -192,14 +193,6 @@ def check_config_is_trusted(config, path):
     walk(config, "")
 
 
-def sha256_of_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_weights(weights_path, metadata, handle):
     """Checks the weights file against the sha256 that `save_to_preset` records in
     metadata.json; a preset without one loads with a warning."""
@@ -211,7 +204,7 @@ def verify_weights(weights_path, metadata, handle):
             stacklevel=3,
         )
         return
-    actual = sha256_of_file(weights_path)
+    actual = sha256_of(weights_path)
     if actual != expected:
         raise PresetError(
             f"The weights file {weights_path} is damaged or not the preset's own: its sha256 is "
@@ -241,7 +234,7 @@ def record_weights_checksum(preset_dir):
     """Adds the sha256 of the weights file to metadata.json."""
     metadata_path = os.path.join(preset_dir, METADATA_FILE)
     metadata = read_json(metadata_path, "preset metadata")
-    metadata["weights_sha256"] = {WEIGHTS_FILE: sha256_of_file(os.path.join(preset_dir, WEIGHTS_FILE))}
+    metadata["weights_sha256"] = {WEIGHTS_FILE: sha256_of(os.path.join(preset_dir, WEIGHTS_FILE))}
     with open(metadata_path, "w", encoding="utf-8") as file:
         json.dump(metadata, file, indent=4)
 

@@ -8,7 +8,6 @@ points to instead: a file with another sha256 is an error that names it, never a
 network.
 """
 
-import hashlib
 import io
 import os
 import tarfile
@@ -16,6 +15,8 @@ import tempfile
 import zipfile
 
 import keras
+
+from keras_condgan.utils.files import sha256_of
 
 
 def keras_cache_dir():
@@ -30,14 +31,6 @@ def keras_cache_dir():
         models = os.path.join(tempfile.gettempdir(), ".keras", "models")
         os.makedirs(models, exist_ok=True)
     return models
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_sha256(path, expected, what):

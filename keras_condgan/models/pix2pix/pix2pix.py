@@ -164,15 +164,7 @@ class Pix2Pix(GAN):
         if single:
             images = images[None]
         conditions = standardize_images(images, self.image_shape, "condition images")
-        if images.dtype != np.uint8:
-            values = ops.convert_to_numpy(conditions)
-            if not np.all(np.isfinite(values)):
-                raise ValueError("The condition images contain NaN or infinite values.")
-            if values.size and (values.min() < -1.001 or values.max() > 1.001):
-                raise ValueError(
-                    "Float condition images must be in [-1, 1]; got values in "
-                    f"[{values.min():.3g}, {values.max():.3g}]. Pass uint8 images for [0, 255]."
-                )
+        check_image_values(images, "condition images")
         outputs = [np.zeros((0,) + self.target_shape, dtype="uint8")]
         for start in range(0, len(images), batch_size):
             generated = self.generator(conditions[start : start + batch_size], training=False)
