@@ -24,9 +24,9 @@ the photo of another test pair | generated in that style | three random styles) 
 """
 
 import argparse
-import json
 import os
 
+import facades_evaluation
 import numpy as np
 from PIL import Image
 
@@ -67,31 +67,18 @@ def main():
     if args.pix2pix:
         colour_maps, _ = facades.load_data("test", args.facades_dir)
         outputs["pix2pix"] = box_resize(keras_condgan.Pix2Pix.from_preset(args.pix2pix).translate(colour_maps), size)
-    mean_photo = np.round(train_photos.astype("float64").mean(0)).astype("uint8")
-    outputs["mean_training_photo"] = np.repeat(mean_photo[None], len(photos), axis=0)
-
     lpips_model = metrics.LPIPS()
     inception = metrics.fid.load_inception()
-    results = {name: metrics.paired_scores(images, photos, lpips_model, inception) for name, images in outputs.items()}
+    results = facades_evaluation.score_methods(outputs, photos, train_photos, args.seed, lpips_model, inception)
     results["gaugan_random_style"]["diversity_lpips"] = float(
         metrics.lpips.lpips(random_styles[0], random_styles[1], model=lpips_model).mean()
     )
-    floor = np.random.default_rng(args.seed).choice(len(train_photos), len(photos), replace=False)
-    results["real_training_photos"] = {"fid": float(metrics.fid.fid(photos, train_photos[floor], network=inception))}
 
     print(f"{len(photos)} facades test label maps at {size} x {size}; preset {args.preset!r}")
-    print("| method | L1 | PSNR (dB) | SSIM | LPIPS | FID | diversity (LPIPS) |")
-    print("|---|---|---|---|---|---|---|")
-    for name, row in results.items():
-        cells = [f"{row[k]:.3f}" if k in row else "" for k in ("l1", "psnr", "ssim", "lpips")]
-        diversity = f"{row['diversity_lpips']:.3f}" if "diversity_lpips" in row else ""
-        print(f"| {name} | {' | '.join(cells)} | {row['fid']:.1f} | {diversity} |")
-
-    os.makedirs(args.out, exist_ok=True)
+    facades_evaluation.print_table(results, extra_columns=[("diversity_lpips", "diversity (LPIPS)")])
     summary = {"preset": args.preset, "pix2pix": args.pix2pix or None, "image_size": size,
                "test_pairs": len(photos), "results": results}
-    with open(os.path.join(args.out, "evaluation.json"), "w") as f:
-        json.dump(summary, f, indent=2)
+    facades_evaluation.write_summary(args.out, summary)
 
     colours = facades.colors_from_labels(label_maps)
     scale = max(1, 128 // size)

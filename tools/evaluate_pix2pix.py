@@ -17,9 +17,9 @@ and the mean training photo. Writes `evaluation.json` and `comparison.jpg`
 """
 
 import argparse
-import json
 import os
 
+import facades_evaluation
 import numpy as np
 
 import keras_condgan
@@ -53,26 +53,14 @@ def main():
     outputs = {"preset": model.translate(label_maps)}
     if args.l1_baseline:
         outputs["l1_only"] = keras_condgan.Pix2Pix.from_preset(args.l1_baseline).translate(label_maps)
-    mean_photo = np.round(train_photos.astype("float64").mean(0)).astype("uint8")
-    outputs["mean_training_photo"] = np.repeat(mean_photo[None], len(photos), axis=0)
-
     lpips_model = metrics.LPIPS()
     inception = metrics.fid.load_inception()
-    results = {name: metrics.paired_scores(images, photos, lpips_model, inception) for name, images in outputs.items()}
-    floor = np.random.default_rng(args.seed).choice(len(train_photos), len(photos), replace=False)
-    results["real_training_photos"] = {"fid": float(metrics.fid.fid(photos, train_photos[floor], network=inception))}
+    results = facades_evaluation.score_methods(outputs, photos, train_photos, args.seed, lpips_model, inception)
 
     print(f"{len(photos)} facades test pairs at {size} x {size}; preset {args.preset!r}")
-    print("| method | L1 | PSNR (dB) | SSIM | LPIPS | FID |")
-    print("|---|---|---|---|---|---|")
-    for name, row in results.items():
-        cells = [f"{row[k]:.3f}" if k in row else "" for k in ("l1", "psnr", "ssim", "lpips")]
-        print(f"| {name} | {' | '.join(cells)} | {row['fid']:.1f} |")
-
-    os.makedirs(args.out, exist_ok=True)
+    facades_evaluation.print_table(results)
     summary = {"preset": args.preset, "image_size": size, "test_pairs": len(photos), "results": results}
-    with open(os.path.join(args.out, "evaluation.json"), "w") as f:
-        json.dump(summary, f, indent=2)
+    facades_evaluation.write_summary(args.out, summary)
     columns = [label_maps] + [outputs[k] for k in ("l1_only", "preset") if k in outputs] + [photos]
     rows = np.stack([c[: args.rows] for c in columns], axis=1).reshape((-1,) + photos.shape[1:])
     keras_condgan.save_image_grid(rows, os.path.join(args.out, "comparison.jpg"), rows=args.rows, scale=1)

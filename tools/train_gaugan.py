@@ -19,13 +19,12 @@ step compiled for a minute and then ran at half the speed.
 
 import argparse
 import os
-import time
 
 import keras
 import numpy as np
+import training_runs
 
 import keras_condgan
-from keras_condgan.callbacks import TimeLimit
 from keras_condgan.datasets import facades
 
 
@@ -100,24 +99,12 @@ def main():
         jit_compile = False if keras.backend.backend() == "tensorflow" else "auto"
     model.compile(jit_compile=jit_compile)
     print(f"{model.count_params():,} parameters; perceptual network: {model.perceptual_network}")
-    callbacks = [
-        # Kept after the run ends, so that a run stopped by --time-limit
-        # continues where it stopped when the same command is run again.
-        keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup"), delete_checkpoint=False),
-        keras.callbacks.ModelCheckpoint(os.path.join(args.out, "latest.weights.h5"), save_weights_only=True),
-        keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"), append=True),
-        SampleGrid(os.path.join(args.out, "samples"), test_maps[:6], test_photos[:6]),
-    ]
-    if args.time_limit:
-        callbacks.append(TimeLimit(args.time_limit))
-    start = time.time()
-    model.fit(label_maps, photos, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
-              callbacks=callbacks, verbose=2)
-    print(f"trained in {time.time() - start:.0f} s on {keras.backend.backend()}")
-    preset_dir = os.path.join(args.out, "preset")
-    model.save_to_preset(preset_dir, weights_dtype=args.weights_dtype)
-    print(f"preset written to {preset_dir}")
-
+    callbacks = training_runs.run_callbacks(args.out, args.time_limit)
+    callbacks.append(SampleGrid(os.path.join(args.out, "samples"), test_maps[:6], test_photos[:6]))
+    training_runs.fit_and_save_preset(
+        model, args.out, args.weights_dtype, label_maps, photos, batch_size=args.batch_size, epochs=args.epochs,
+        shuffle=True, callbacks=callbacks, verbose=2,
+    )
 
 if __name__ == "__main__":
     main()

@@ -16,13 +16,12 @@ half the size; loading restores the model's float32).
 
 import argparse
 import os
-import time
 
 import keras
 import numpy as np
+import training_runs
 
 import keras_condgan
-from keras_condgan.callbacks import TimeLimit
 from keras_condgan.datasets import facades
 from keras_condgan.datasets.paired_images import PairedImageDataset
 from keras_condgan.utils.images import to_uint8
@@ -95,24 +94,11 @@ def main():
         seed=args.seed,
     )
     model.compile()
-    callbacks = [
-        DatasetEpoch(train),
-        # Kept after the run ends, so that a run stopped by --time-limit
-        # continues where it stopped when the same command is run again.
-        keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup"), delete_checkpoint=False),
-        keras.callbacks.ModelCheckpoint(os.path.join(args.out, "latest.weights.h5"), save_weights_only=True),
-        keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"), append=True),
-        SampleGrid(os.path.join(args.out, "samples"), *samples),
-    ]
-    if args.time_limit:
-        callbacks.append(TimeLimit(args.time_limit))
-    start = time.time()
-    model.fit(train, epochs=args.epochs, callbacks=callbacks, verbose=2)
-    print(f"trained in {time.time() - start:.0f} s on {keras.backend.backend()}")
-    preset_dir = os.path.join(args.out, "preset")
-    model.save_to_preset(preset_dir, weights_dtype=args.weights_dtype)
-    print(f"preset written to {preset_dir}")
-
+    callbacks = [DatasetEpoch(train)] + training_runs.run_callbacks(args.out, args.time_limit)
+    callbacks.append(SampleGrid(os.path.join(args.out, "samples"), *samples))
+    training_runs.fit_and_save_preset(
+        model, args.out, args.weights_dtype, train, epochs=args.epochs, callbacks=callbacks, verbose=2
+    )
 
 if __name__ == "__main__":
     main()
