@@ -36,6 +36,15 @@ def tiny_cgan(**overrides):
     return keras_condgan.ConditionalGAN(**config)
 
 
+@pytest.fixture
+def preset_dir(tmp_path):
+    """A tiny cGAN and the preset folder it was saved to."""
+    model = tiny_cgan()
+    path = str(tmp_path / "tiny_preset")
+    model.save_to_preset(path)
+    return model, path
+
+
 def synthetic_digits(count=96, seed=0, size=8, num_classes=3):
     """uint8 images (count, size, size) whose class c is a bright horizontal band
     in the c-th third of the image, plus labels."""

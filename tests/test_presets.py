@@ -7,18 +7,9 @@ import keras
 import keras_hub
 import numpy as np
 import pytest
-from conftest import tiny_cgan
 
 import keras_condgan
 from keras_condgan import ConditionalGAN, PresetError, PresetUnreachableError
-
-
-@pytest.fixture
-def preset_dir(tmp_path):
-    model = tiny_cgan()
-    path = str(tmp_path / "tiny_preset")
-    model.save_to_preset(path)
-    return model, path
 
 
 def test_bundled_mnist_cgan_preset_loads_and_generates():

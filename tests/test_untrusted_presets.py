@@ -9,14 +9,7 @@ import pytest
 from conftest import tiny_cgan
 
 from keras_condgan import ConditionalGAN, PresetError, preset_utils
-
-
-@pytest.fixture
-def preset_dir(tmp_path):
-    model = tiny_cgan()
-    path = str(tmp_path / "tiny_preset")
-    model.save_to_preset(path)
-    return model, path
+from keras_condgan.utils.files import sha256_of
 
 
 def read_config(path):
@@ -72,7 +65,7 @@ def test_saved_presets_record_the_weights_checksum(preset_dir):
     _, path = preset_dir
     with open(os.path.join(path, "metadata.json")) as file:
         recorded = json.load(file)["weights_sha256"]["model.weights.h5"]
-    assert recorded == preset_utils.sha256_of_file(os.path.join(path, "model.weights.h5"))
+    assert recorded == sha256_of(os.path.join(path, "model.weights.h5"))
     for name in ("mnist_cgan", "pix2pix_facades"):  # the bundled presets carry theirs
         with open(preset_utils.bundled_presets_dir() / name / "metadata.json") as file:
             assert len(json.load(file)["weights_sha256"]["model.weights.h5"]) == 64
