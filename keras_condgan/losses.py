@@ -62,13 +62,14 @@ def feature_matching(real_features, fake_features):
     each scale the loss sums over the layers the mean absolute difference of the two
     activations; the scales are averaged. This is the official SPADE code's sum (its
     weight of 10 was chosen for it). The real activations are targets: no gradient flows
-    into them.
+    into them. Activations computed in half precision are compared in float32.
     """
     if len(real_features) != len(fake_features) or not real_features:
         raise ValueError("Feature matching needs the same, non-zero number of scales for real and fake.")
     total = 0.0
     for real_scale, fake_scale in zip(real_features, fake_features):
         for real, fake in zip(real_scale, fake_scale, strict=True):
+            fake, real = ops.cast(fake, "float32"), ops.cast(real, "float32")
             total = total + ops.mean(ops.abs(fake - ops.stop_gradient(real)))
     return total / len(real_features)
 
@@ -121,5 +122,7 @@ class PerceptualLoss:
         fake = self.model(fake_images, training=False)
         total = 0.0
         for weight, real_feature, fake_feature in zip(self.layer_weights, real, fake, strict=True):
+            # In float32 whatever precision the VGG computes in.
+            real_feature, fake_feature = ops.cast(real_feature, "float32"), ops.cast(fake_feature, "float32")
             total = total + weight * ops.mean(ops.abs(fake_feature - ops.stop_gradient(real_feature)))
         return total

@@ -14,7 +14,8 @@ class Maxout(keras.layers.Layer):
         super().__init__(**kwargs)
         self.units = int(units)
         self.pieces = int(pieces)
-        self.dense = keras.layers.Dense(self.units * self.pieces, name="pieces")
+        # Same precision policy as this layer.
+        self.dense = keras.layers.Dense(self.units * self.pieces, dtype=self.dtype_policy, name="pieces")
 
     def build(self, input_shape):
         self.dense.build(input_shape)

@@ -14,6 +14,9 @@ The normalisation is batch normalisation with running statistics: in training mo
 the moments of the batch and updates the running ones, in inference mode the running ones,
 so an image's output at inference does not depend on the other images of its batch (the
 public Keras GauGAN example normalises with the current batch's moments even at inference).
+
+Both layers give their own precision policy (`dtype`) to every sublayer they create, so a
+GauGAN built with `dtype="mixed_bfloat16"` computes in bfloat16 throughout.
 """
 
 import keras
@@ -69,15 +72,17 @@ class SPADE(layers.Layer):
         x_shape, label_shape = input_shape
         channels = x_shape[-1]
         hidden_shape = tuple(label_shape[:1]) + tuple(x_shape[1:3]) + (self.hidden_filters,)
+        dtype = self.dtype_policy
         # Parameter-free: the label map supplies the scale and bias.
         self.normalization = layers.BatchNormalization(
-            center=False, scale=False, momentum=self.momentum, epsilon=self.epsilon, name="param_free_norm"
+            center=False, scale=False, momentum=self.momentum, epsilon=self.epsilon, dtype=dtype,
+            name="param_free_norm",
         )
         self.shared = layers.Conv2D(
-            self.hidden_filters, self.kernel_size, padding="same", activation="relu", name="mlp_shared"
+            self.hidden_filters, self.kernel_size, padding="same", activation="relu", dtype=dtype, name="mlp_shared"
         )
-        self.gamma = layers.Conv2D(channels, self.kernel_size, padding="same", name="mlp_gamma")
-        self.beta = layers.Conv2D(channels, self.kernel_size, padding="same", name="mlp_beta")
+        self.gamma = layers.Conv2D(channels, self.kernel_size, padding="same", dtype=dtype, name="mlp_gamma")
+        self.beta = layers.Conv2D(channels, self.kernel_size, padding="same", dtype=dtype, name="mlp_beta")
         self.normalization.build(x_shape)
         self.shared.build(tuple(label_shape[:1]) + tuple(x_shape[1:3]) + tuple(label_shape[-1:]))
         self.gamma.build(hidden_shape)
@@ -132,17 +137,18 @@ class SPADEResBlock(layers.Layer):
         middle = min(in_channels, self.filters)
         self.learned_shortcut = in_channels != self.filters
         middle_shape = tuple(x_shape[:3]) + (middle,)
-        self.norm_0 = SPADE(self.spade_filters, name="norm_0")
-        self.conv_0 = conv2d(middle, 3, self.spectral_norm, name="conv_0")
-        self.norm_1 = SPADE(self.spade_filters, name="norm_1")
-        self.conv_1 = conv2d(self.filters, 3, self.spectral_norm, name="conv_1")
+        dtype = self.dtype_policy
+        self.norm_0 = SPADE(self.spade_filters, dtype=dtype, name="norm_0")
+        self.conv_0 = conv2d(middle, 3, self.spectral_norm, dtype=dtype, name="conv_0")
+        self.norm_1 = SPADE(self.spade_filters, dtype=dtype, name="norm_1")
+        self.conv_1 = conv2d(self.filters, 3, self.spectral_norm, dtype=dtype, name="conv_1")
         self.norm_0.build([x_shape, label_shape])
         self.conv_0.build(x_shape)
         self.norm_1.build([middle_shape, label_shape])
         self.conv_1.build(middle_shape)
         if self.learned_shortcut:
-            self.norm_s = SPADE(self.spade_filters, name="norm_s")
-            self.conv_s = conv2d(self.filters, 1, self.spectral_norm, use_bias=False, name="conv_s")
+            self.norm_s = SPADE(self.spade_filters, dtype=dtype, name="norm_s")
+            self.conv_s = conv2d(self.filters, 1, self.spectral_norm, use_bias=False, dtype=dtype, name="conv_s")
             self.norm_s.build([x_shape, label_shape])
             self.conv_s.build(x_shape)
 

@@ -18,6 +18,10 @@ One power iteration per training call refines `vector_u`, the estimate of the ke
 matrix's leading right singular vector (a non-trainable weight, like PyTorch's `u`).
 Inference runs the same iteration from the stored vector without storing the result, so it
 does not change any state and does not depend on the batch.
+
+Under a mixed precision policy the convolution computes in the policy's dtype (bfloat16 or
+float16) while the power iteration and sigma stay float32: half precision would make the
+singular-vector estimate drift and sigma too coarse to normalise by.
 """
 
 import keras
@@ -49,13 +53,15 @@ class SpectralConv2D(keras.layers.Conv2D):
             shape=(1, self.filters),
             initializer=keras.initializers.RandomNormal(0.0, 1.0),
             trainable=False,
+            autocast=False,  # read in float32 even inside a mixed precision call
             name="vector_u",
         )
 
     def normalized_kernel(self, training=False):
         """`(kernel / sigma, new vector_u)`; sigma ~ the largest singular value of the kernel
         seen as a `(kernel_h * kernel_w * in_channels, filters)` matrix."""
-        kernel = ops.convert_to_tensor(self.kernel)
+        # In a mixed precision call the kernel reads in the compute dtype; sigma is float32.
+        kernel = ops.cast(self.kernel, "float32")
         matrix = ops.reshape(kernel, (-1, self.filters))
         # The power iteration only estimates the singular vectors: no gradient through it.
         frozen = ops.stop_gradient(matrix)

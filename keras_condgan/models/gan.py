@@ -10,6 +10,7 @@ from keras_hub.src.utils.python_utils import classproperty
 from keras_condgan import preset_utils
 from keras_condgan.callbacks import TerminateOnNonFiniteLoss
 from keras_condgan.trainers import GANTrainer
+from keras_condgan.trainers.loss_scale import DynamicLossScale
 from keras_condgan.utils.images import check_image_values
 
 
@@ -34,10 +35,20 @@ class GAN(GANTrainer, Backbone):
 
     The model is a KerasHub `Backbone`, so `from_preset`/`save_to_preset` and
     `keras_hub.models.Backbone.from_preset` work on its presets.
+
+    Mixed precision: a subclass passes its `dtype` argument (a policy such as
+    `"mixed_bfloat16"`; the global policy when None) to every layer and here. Under
+    `"mixed_float16"`, `compile(auto_scale_loss=True)` (the default) gives each network's
+    update its own dynamic loss scale (`loss_scales`, see `trainers/loss_scale.py`):
+    an update whose gradients overflow is skipped and only that network's scale halves.
     """
 
     # Names of the scalars the losses log; a `keras.metrics.Mean` tracks each.
     loss_names = ("d_loss", "g_loss")
+    # Dynamic loss scaling under mixed_float16, as Keras' LossScaleOptimizer: the starting
+    # scale, and the finite updates in a row after which a scale doubles.
+    initial_loss_scale = 2.0**15
+    loss_scale_growth_steps = 2000
 
     def __init__(self, generator, discriminator, discriminator_steps=1, seed=None, **kwargs):
         if int(discriminator_steps) < 0:
@@ -81,6 +92,7 @@ class GAN(GANTrainer, Backbone):
         generator_optimizer=None,
         discriminator_optimizer=None,
         jit_compile="auto",
+        auto_scale_loss=True,
         **kwargs,
     ):
         """Configures the two optimizers.
@@ -91,6 +103,9 @@ class GAN(GANTrainer, Backbone):
             jit_compile: `"auto"` compiles the step with XLA on TensorFlow and
                 JAX and runs it eagerly on torch (where `True` would mean
                 `torch.compile`, which recompiles a GAN step without end).
+            auto_scale_loss: under the `"mixed_float16"` policy, scale each network's
+                loss with its own dynamic loss scale (`loss_scales`). No effect under
+                other policies, which need no scaling.
             **kwargs: passed to `keras.Model.compile` (e.g. `run_eagerly`,
                 `steps_per_execution` on TensorFlow and JAX).
         """
@@ -108,15 +123,27 @@ class GAN(GANTrainer, Backbone):
         optimizer = keras.optimizers.MultiOptimizer(
             lambda v: d_opt if id(v) in d_ids else g_opt
         )
-        super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+        # Keras' own loss scaling would wrap the MultiOptimizer in a LossScaleOptimizer
+        # that our steps never call: one scale per network is added below instead.
+        super().compile(optimizer=optimizer, jit_compile=jit_compile, auto_scale_loss=False, **kwargs)
         # Build eagerly: optimizer variables cannot be created inside a traced step.
         self.optimizer.build(self.trainable_variables)
         self._generator_optimizer = g_opt
         self._discriminator_optimizer = d_opt
+        self._loss_scales = {}
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16":
+            # Variables of `self.optimizer`, so that JAX threads them through `fit`.
+            self._loss_scales = {
+                network: DynamicLossScale(
+                    self.optimizer, network, self.initial_loss_scale, self.loss_scale_growth_steps
+                )
+                for network in ("discriminator", "generator")
+            }
         self._gan_compile_config = {
             "generator_optimizer": keras.optimizers.serialize(g_opt),
             "discriminator_optimizer": keras.optimizers.serialize(d_opt),
             "jit_compile": jit_compile,
+            "auto_scale_loss": auto_scale_loss,
         }
 
     @property
@@ -126,6 +153,13 @@ class GAN(GANTrainer, Backbone):
     @property
     def discriminator_optimizer(self):
         return self._discriminator_optimizer
+
+    @property
+    def loss_scales(self):
+        """`{"discriminator": DynamicLossScale, "generator": DynamicLossScale}` under
+        `mixed_float16` (each with its `scale` and `finite_steps` variables); empty when
+        the losses are not scaled."""
+        return dict(getattr(self, "_loss_scales", {}))
 
     def get_compile_config(self):
         if getattr(self, "_gan_compile_config", None) is None:
@@ -178,12 +212,14 @@ class GAN(GANTrainer, Backbone):
     def gan_train_step(self, data):
         batch = self.prepare_batch(data)
         logs = {}
+        loss_scales = self.loss_scales  # empty unless mixed_float16
         for _ in range(self.discriminator_steps):
             logs.update(
                 self._gradient_step(
                     lambda: self.discriminator_loss(batch, training=True),
                     self.discriminator.trainable_variables,
                     self.discriminator_optimizer,
+                    loss_scale=loss_scales.get("discriminator"),
                 )
             )
         logs.update(
@@ -191,6 +227,7 @@ class GAN(GANTrainer, Backbone):
                 lambda: self.generator_loss(batch, training=True),
                 self.generator_trainable_variables,
                 self.generator_optimizer,
+                loss_scale=loss_scales.get("generator"),
             )
         )
         # One model step; callbacks such as TensorBoard read this counter.

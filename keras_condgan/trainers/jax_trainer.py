@@ -50,7 +50,7 @@ class JAXGANTrainer:
     def test_step(self, state, data):
         return self._run_stateless(self.gan_test_step, state, data, training=False)
 
-    def _gradient_step(self, loss_fn, variables, optimizer):
+    def _gradient_step(self, loss_fn, variables, optimizer, loss_scale=None):
         outer = get_stateless_scope()
         # Everything the loss may read: the current values from the outer scope.
         tracked = self.trainable_variables + self.non_trainable_variables
@@ -61,10 +61,16 @@ class JAXGANTrainer:
         # come back out; trainable values change through the optimizer alone.
         written = self.non_trainable_variables
 
+        # mixed_float16 (see trainers/loss_scale.py): the scale is read here, since the
+        # function below maps the model's variables only.
+        scale = None if loss_scale is None else outer.get_current_value(loss_scale.scale)
+
         def pure_loss(values):
             mapping = list(zip(variables, values)) + list(zip(fixed, fixed_values))
             with keras.StatelessScope(state_mapping=mapping) as scope:
                 loss, logs = loss_fn()
+                if loss_scale is not None:
+                    loss = loss_scale.scale_loss(loss, scale)
             return loss, (logs, [scope.get_current_value(v) for v in written])
 
         values = [outer.get_current_value(v) for v in variables]
@@ -73,7 +79,17 @@ class JAXGANTrainer:
         )
         for variable, value in zip(written, new_values):
             variable.assign(value)  # recorded by the outer scope
-        optimizer.apply(grads, variables)
+        if loss_scale is None:
+            optimizer.apply(grads, variables)
+        else:
+            # Under jit the update is a `lax.cond` over values: both branches must be pure.
+            groups = (variables, optimizer.variables, loss_scale.variables)
+            new_groups = loss_scale.stateless_apply(
+                optimizer, grads, variables, *([outer.get_current_value(v) for v in group] for group in groups)
+            )
+            for group, new_group in zip(groups, new_groups):
+                for variable, value in zip(group, new_group):
+                    variable.assign(value)
         return logs
 
     # Keras' JAX `fit`, `evaluate` and `predict` detach ("purge") every

@@ -9,16 +9,21 @@ class TorchGANTrainer:
     recompile limit, so `GAN.compile` runs torch eagerly unless asked otherwise.
     """
 
-    def _gradient_step(self, loss_fn, variables, optimizer):
+    def _gradient_step(self, loss_fn, variables, optimizer, loss_scale=None):
         # Gradients of the other network accumulate in its `.grad` during this
         # backward pass (the generator loss flows through the discriminator):
         # clear everything first so no step sees another step's gradients.
         self.zero_grad()
         loss, logs = loss_fn()
+        if loss_scale is not None:  # mixed_float16: see trainers/loss_scale.py
+            loss = loss_scale.scale_loss(loss)
         loss.backward()
         grads = [v.value.grad for v in variables]
         with torch.no_grad():
-            optimizer.apply(grads, variables)
+            if loss_scale is None:
+                optimizer.apply(grads, variables)
+            else:
+                loss_scale.apply(optimizer, grads, variables)
         return logs
 
     def train_step(self, data):

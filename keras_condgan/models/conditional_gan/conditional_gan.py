@@ -39,6 +39,9 @@ class ConditionalGAN(GAN):
             `"least_squares"`.
         discriminator_steps: discriminator updates per generator update.
         seed: seed of the training noise.
+        dtype: the precision policy of every layer (e.g. `"mixed_bfloat16"`, or a
+            `keras.DTypePolicy`); the global policy when None. Variables, logits and
+            losses stay float32; see `GAN` for loss scaling under `"mixed_float16"`.
 
     Images given to `fit` are uint8 in [0, 255] (scaled by the model) or
     floats already in [-1, 1]; labels are integers in `[0, num_classes)`.
@@ -58,6 +61,7 @@ class ConditionalGAN(GAN):
         adversarial_loss="bce",
         discriminator_steps=1,
         seed=None,
+        dtype=None,
         **kwargs,
     ):
         image_shape = image_shape_argument(image_shape)
@@ -83,9 +87,11 @@ class ConditionalGAN(GAN):
             )
         num_classes = None if num_classes is None else int(num_classes)
         latent_dim = int(latent_dim)
-        generator = GENERATORS[architecture](image_shape, num_classes, latent_dim, conditioning, g_filters)
-        discriminator = DISCRIMINATORS[architecture](image_shape, num_classes, conditioning, d_filters)
-        super().__init__(generator, discriminator, discriminator_steps=discriminator_steps, seed=seed, **kwargs)
+        generator = GENERATORS[architecture](image_shape, num_classes, latent_dim, conditioning, g_filters, dtype=dtype)
+        discriminator = DISCRIMINATORS[architecture](image_shape, num_classes, conditioning, d_filters, dtype=dtype)
+        super().__init__(
+            generator, discriminator, discriminator_steps=discriminator_steps, seed=seed, dtype=dtype, **kwargs
+        )
         self.image_shape = image_shape
         self.num_classes = num_classes
         self.latent_dim = latent_dim

@@ -7,6 +7,9 @@
   rows instead of constant planes; broadcasting avoids that.
 - `conditioning="embedding"`: a projection discriminator (Miyato & Koyama,
   2018): logit = w . phi(x) + embed(y) . phi(x).
+
+`dtype` (a policy name, a `keras.DTypePolicy`, or None for the global policy) is given
+to every layer but the logit's, which compute in float32 so that the losses do.
 """
 
 import keras
@@ -23,31 +26,32 @@ def label_planes(images, labels):
 
 
 def output_logit(features, labels, conditioning):
-    logit = layers.Dense(1, name="logit")(features)
+    # float32 whatever the policy: the logits feed the losses.
+    logit = layers.Dense(1, dtype="float32", name="logit")(features)
     if labels is not None and conditioning == "embedding":
-        embedded = layers.Dense(features.shape[-1], use_bias=False, name="label_projection")(labels)
-        projection = ops.sum(embedded * features, axis=-1, keepdims=True)
-        logit = layers.Add(name="projected_logit")([logit, projection])
+        embedded = layers.Dense(features.shape[-1], use_bias=False, dtype="float32", name="label_projection")(labels)
+        projection = ops.sum(embedded * ops.cast(features, "float32"), axis=-1, keepdims=True)
+        logit = layers.Add(dtype="float32", name="projected_logit")([logit, projection])
     return logit
 
 
-def dcgan_discriminator(image_shape, num_classes, conditioning, filters, dropout=0.0):
+def dcgan_discriminator(image_shape, num_classes, conditioning, filters, dropout=0.0, dtype=None):
     """DCGAN discriminator: stride-2 4x4 convolutions with LeakyReLU(0.2), then
     a linear logit on the flattened features."""
     images, labels, inputs = discriminator_inputs(image_shape, num_classes)
     x = images
     if labels is not None and conditioning == "concat":
-        x = layers.Concatenate(name="image_and_label_planes")([images, label_planes(images, labels)])
+        x = layers.Concatenate(dtype=dtype, name="image_and_label_planes")([images, label_planes(images, labels)])
     for i, f in enumerate(filters):
-        x = layers.Conv2D(f, 4, strides=2, padding="same", name=f"down{i}")(x)
-        x = layers.LeakyReLU(0.2)(x)
-    x = layers.Flatten()(x)
+        x = layers.Conv2D(f, 4, strides=2, padding="same", dtype=dtype, name=f"down{i}")(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    x = layers.Flatten(dtype=dtype)(x)
     if dropout:
-        x = layers.Dropout(dropout)(x)
+        x = layers.Dropout(dropout, dtype=dtype)(x)
     return keras.Model(inputs, output_logit(x, labels, conditioning), name="discriminator")
 
 
-def maxout_discriminator(image_shape, num_classes, conditioning, filters, dropout=0.5):
+def maxout_discriminator(image_shape, num_classes, conditioning, filters, dropout=0.5, dtype=None):
     """Maxout discriminator of Mirza & Osindero (2014): maxout layers on the
     pixels and on the label, joined by a maxout layer, with dropout.
 
@@ -56,12 +60,12 @@ def maxout_discriminator(image_shape, num_classes, conditioning, filters, dropou
     """
     image_units, label_units, joint_units = filters
     images, labels, inputs = discriminator_inputs(image_shape, num_classes)
-    x = layers.Flatten()(images)
-    x = layers.Dropout(dropout)(Maxout(image_units, 5, name="image_maxout")(x))
+    x = layers.Flatten(dtype=dtype)(images)
+    x = layers.Dropout(dropout, dtype=dtype)(Maxout(image_units, 5, dtype=dtype, name="image_maxout")(x))
     if labels is not None and conditioning == "concat":
-        y = Maxout(label_units, 5, name="label_maxout")(labels)
-        x = layers.Concatenate()([x, layers.Dropout(dropout)(y)])
-    x = layers.Dropout(dropout)(Maxout(joint_units, 4, name="joint_maxout")(x))
+        y = Maxout(label_units, 5, dtype=dtype, name="label_maxout")(labels)
+        x = layers.Concatenate(dtype=dtype)([x, layers.Dropout(dropout, dtype=dtype)(y)])
+    x = layers.Dropout(dropout, dtype=dtype)(Maxout(joint_units, 4, dtype=dtype, name="joint_maxout")(x))
     return keras.Model(inputs, output_logit(x, labels, conditioning), name="discriminator")
 
 

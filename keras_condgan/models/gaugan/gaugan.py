@@ -116,6 +116,11 @@ class GauGAN(GAN):
             cache, else `"vgg16"`, decided when the model is built (the config records the
             choice). The VGG is loaded at `compile` time, frozen and never saved.
         seed: seed of the training noise (z sampling).
+        dtype: the precision policy of every layer of the three networks (e.g.
+            `"mixed_bfloat16"`, or a `keras.DTypePolicy`); the global policy when None.
+            Variables, the generated image, the logits, the encoder's mean and
+            log-variance and the losses stay float32; see `GAN` for loss scaling under
+            `"mixed_float16"`.
 
     `fit` takes `(label_maps, images)`: label maps as integer class ids `(N, H, W)` or
     one-hot floats `(N, H, W, num_classes)`; images uint8 in [0, 255] or float in [-1, 1].
@@ -145,6 +150,7 @@ class GauGAN(GAN):
         kl_weight=0.05,
         perceptual_network="auto",
         seed=None,
+        dtype=None,
         **kwargs,
     ):
         image_shape = image_shape_argument(image_shape)
@@ -167,15 +173,16 @@ class GauGAN(GAN):
         num_classes, latent_dim = int(num_classes), int(latent_dim)
         spectral_norm = bool(spectral_norm)
         generator = gaugan_generator(
-            image_shape, num_classes, latent_dim, generator_filters, int(num_upsamples), spade_filters, spectral_norm
+            image_shape, num_classes, latent_dim, generator_filters, int(num_upsamples), spade_filters, spectral_norm,
+            dtype=dtype,
         )
         discriminator = multiscale_discriminator(
             image_shape, num_classes, discriminator_filters, int(discriminator_layers),
-            int(discriminator_scales), spectral_norm,
+            int(discriminator_scales), spectral_norm, dtype=dtype,
         )
-        encoder = gaugan_encoder(image_shape, latent_dim, encoder_filters, spectral_norm)
+        encoder = gaugan_encoder(image_shape, latent_dim, encoder_filters, spectral_norm, dtype=dtype)
         kwargs.pop("discriminator_steps", None)
-        super().__init__(generator, discriminator, discriminator_steps=1, seed=seed, **kwargs)
+        super().__init__(generator, discriminator, discriminator_steps=1, seed=seed, dtype=dtype, **kwargs)
         # After `super().__init__()`, so that Keras tracks (and saves) it on every backend.
         self.encoder = encoder
         self.image_shape = image_shape

@@ -19,6 +19,9 @@ Each PatchGAN (`num_layers` = 4, the official `n_layers_D`):
 with 2 pixels of zero padding on every side of every convolution (the official code's
 `padw = ceil(3 / 2)`). It returns, per scale, the outputs of all its layers: the activations
 feed the generator's feature-matching loss, the last ones are the logits.
+
+`dtype` (a policy name, a `keras.DTypePolicy`, or None for the global policy) is given to
+every layer but the logits', which compute in float32 so that the losses do.
 """
 
 import keras
@@ -59,31 +62,33 @@ class AveragePoolingExcludingPadding(layers.Layer):
         return (input_shape[0], (height - 1) // 2 + 1, (width - 1) // 2 + 1, input_shape[3])
 
 
-def patch_discriminator(input_shape, filters=64, num_layers=4, spectral_norm=True, name="patch_discriminator"):
+def patch_discriminator(
+    input_shape, filters=64, num_layers=4, spectral_norm=True, name="patch_discriminator", dtype=None
+):
     """One scale: `input (H, W, C) -> [activation_0, ..., activation_{num_layers-1}, logits]`."""
     inputs = keras.Input(input_shape, name="label_map_and_image")
     init = keras.initializers.RandomNormal(0.0, 0.02)
-    x = layers.ZeroPadding2D(PADDING, name="layer_0_pad")(inputs)
-    x = layers.Conv2D(filters, 4, strides=2, kernel_initializer=init, name="layer_0_conv")(x)
-    x = layers.LeakyReLU(0.2, name="layer_0_lrelu")(x)
+    x = layers.ZeroPadding2D(PADDING, dtype=dtype, name="layer_0_pad")(inputs)
+    x = layers.Conv2D(filters, 4, strides=2, kernel_initializer=init, dtype=dtype, name="layer_0_conv")(x)
+    x = layers.LeakyReLU(0.2, dtype=dtype, name="layer_0_lrelu")(x)
     outputs = [x]
     width = filters
     for n in range(1, num_layers):
         width = min(width * 2, filters * MAX_WIDTH_MULTIPLIER)
         strides = 1 if n == num_layers - 1 else 2
-        x = layers.ZeroPadding2D(PADDING, name=f"layer_{n}_pad")(x)
+        x = layers.ZeroPadding2D(PADDING, dtype=dtype, name=f"layer_{n}_pad")(x)
         x = conv2d(width, 4, spectral_norm, strides=strides, padding="valid", use_bias=False,
-                   kernel_initializer=init, name=f"layer_{n}_conv")(x)
-        x = instance_norm(f"layer_{n}_norm")(x)
-        x = layers.LeakyReLU(0.2, name=f"layer_{n}_lrelu")(x)
+                   kernel_initializer=init, dtype=dtype, name=f"layer_{n}_conv")(x)
+        x = instance_norm(f"layer_{n}_norm", dtype)(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype, name=f"layer_{n}_lrelu")(x)
         outputs.append(x)
-    x = layers.ZeroPadding2D(PADDING, name="logits_pad")(x)
+    x = layers.ZeroPadding2D(PADDING, dtype=dtype, name="logits_pad")(x)
     logits = layers.Conv2D(1, 4, kernel_initializer=init, dtype="float32", name="logits")(x)
     return keras.Model(inputs, outputs + [logits], name=name)
 
 
 def multiscale_discriminator(
-    image_shape, num_classes, filters=64, num_layers=4, num_scales=2, spectral_norm=True
+    image_shape, num_classes, filters=64, num_layers=4, num_scales=2, spectral_norm=True, dtype=None
 ):
     """`[one-hot label map (H, W, num_classes), image (H, W, C)] -> [[features..., logits] per scale]`."""
     if int(num_scales) < 1 or int(num_layers) < 2:
@@ -92,11 +97,13 @@ def multiscale_discriminator(
         )
     label_map = keras.Input(tuple(image_shape[:2]) + (num_classes,), name="label_map")
     image = keras.Input(tuple(image_shape), name="image")
-    x = layers.Concatenate(name="label_map_and_image")([label_map, image])
+    x = layers.Concatenate(dtype=dtype, name="label_map_and_image")([label_map, image])
     outputs = []
     for scale in range(num_scales):
         if scale:
-            x = AveragePoolingExcludingPadding(name=f"downsample_{scale}")(x)
-        network = patch_discriminator(tuple(x.shape[1:]), filters, num_layers, spectral_norm, name=f"scale_{scale}")
+            x = AveragePoolingExcludingPadding(dtype=dtype, name=f"downsample_{scale}")(x)
+        network = patch_discriminator(
+            tuple(x.shape[1:]), filters, num_layers, spectral_norm, name=f"scale_{scale}", dtype=dtype
+        )
         outputs.append(network(x))
     return keras.Model([label_map, image], outputs, name="multiscale_discriminator")

@@ -7,6 +7,10 @@ image down to a 4 x 4 grid (six of them for 256 x 256, as in the official code; 
 per halving of the image), then two dense layers give `mean` and `log_variance`. Training
 samples z with the reparameterisation trick, so the encoder is trained by the generator's
 losses through z, and the KL divergence to N(0, I) keeps the latent space samplable.
+
+`dtype` (a policy name, a `keras.DTypePolicy`, or None for the global policy) is given to
+every layer but `mean` and `log_variance`, which compute in float32: the KL divergence and
+the sampled z take `exp(log_variance)`.
 """
 
 import math
@@ -20,9 +24,9 @@ GRID = 4
 MAX_WIDTH_MULTIPLIER = 8
 
 
-def instance_norm(name):
+def instance_norm(name, dtype=None):
     # One group per channel; no learned scale and offset, as PyTorch's InstanceNorm2d default.
-    return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False, name=name)
+    return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False, dtype=dtype, name=name)
 
 
 def encoder_depth(image_shape):
@@ -41,22 +45,23 @@ def encoder_depth(image_shape):
     return depth
 
 
-def gaugan_encoder(image_shape, latent_dim=256, filters=64, spectral_norm=True):
+def gaugan_encoder(image_shape, latent_dim=256, filters=64, spectral_norm=True, dtype=None):
     """Encoder `image (H, W, C) in [-1, 1] -> [mean (latent_dim,), log_variance (latent_dim,)]`."""
     depth = encoder_depth(image_shape)
     image = keras.Input(tuple(image_shape), name="style_image")
     x = image
     for i in range(depth):
         if i:
-            x = layers.LeakyReLU(0.2, name=f"layer_{i}_lrelu")(x)
+            x = layers.LeakyReLU(0.2, dtype=dtype, name=f"layer_{i}_lrelu")(x)
         # Padding 1 on every side, as the official code (Keras' "same" pads a stride-2
         # convolution on the bottom and right only). No bias before a normalisation.
-        x = layers.ZeroPadding2D(1, name=f"layer_{i}_pad")(x)
+        x = layers.ZeroPadding2D(1, dtype=dtype, name=f"layer_{i}_pad")(x)
         width = filters * min(2**i, MAX_WIDTH_MULTIPLIER)
-        x = conv2d(width, 3, spectral_norm, strides=2, padding="valid", use_bias=False, name=f"layer_{i}_conv")(x)
-        x = instance_norm(f"layer_{i}_norm")(x)
-    x = layers.LeakyReLU(0.2, name="output_lrelu")(x)
-    x = layers.Flatten(name="flatten")(x)
+        x = conv2d(width, 3, spectral_norm, strides=2, padding="valid", use_bias=False, dtype=dtype,
+                   name=f"layer_{i}_conv")(x)
+        x = instance_norm(f"layer_{i}_norm", dtype)(x)
+    x = layers.LeakyReLU(0.2, dtype=dtype, name="output_lrelu")(x)
+    x = layers.Flatten(dtype=dtype, name="flatten")(x)
     mean = layers.Dense(latent_dim, dtype="float32", name="mean")(x)
     log_variance = layers.Dense(latent_dim, dtype="float32", name="log_variance")(x)
     return keras.Model(image, [mean, log_variance], name="style_encoder")

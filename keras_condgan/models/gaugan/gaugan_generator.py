@@ -14,6 +14,10 @@ with n = `num_upsamples` nearest-neighbour upsamplings (5, the official "normal"
 an 8 x 8 grid for 256 x 256 images) and f = `filters` (64). With other values of n the
 blocks after the first upsampling keep halving the width from `2^(n-2) f` down to f
 (at most 16 f).
+
+`dtype` (a policy name such as `"mixed_bfloat16"`, a `keras.DTypePolicy`, or None for the
+global policy) is given to every layer, except the last convolution and its tanh: they
+compute in float32, so that the image keeps full precision.
 """
 
 import keras
@@ -49,6 +53,7 @@ def gaugan_generator(
     num_upsamples=5,
     spade_filters=128,
     spectral_norm=True,
+    dtype=None,
 ):
     """SPADE generator `[latent (latent_dim,), one-hot label map (H, W, num_classes)] -> image in [-1, 1]`."""
     grid_h, grid_w = check_grid(image_shape, num_upsamples)
@@ -57,13 +62,13 @@ def gaugan_generator(
     label_map = keras.Input(tuple(image_shape[:2]) + (num_classes,), name="label_map")
 
     def block(x, width, name):
-        return SPADEResBlock(width, spade_filters, spectral_norm, name=name)([x, label_map])
+        return SPADEResBlock(width, spade_filters, spectral_norm, dtype=dtype, name=name)([x, label_map])
 
     def up(x, name):
-        return layers.UpSampling2D(2, interpolation="nearest", name=name)(x)
+        return layers.UpSampling2D(2, interpolation="nearest", dtype=dtype, name=name)(x)
 
-    x = layers.Dense(grid_h * grid_w * top, name="latent_projection")(latent)
-    x = layers.Reshape((grid_h, grid_w, top), name="latent_grid")(x)
+    x = layers.Dense(grid_h * grid_w * top, dtype=dtype, name="latent_projection")(latent)
+    x = layers.Reshape((grid_h, grid_w, top), dtype=dtype, name="latent_grid")(x)
     x = block(x, top, "head_0")
     x = up(x, "head_up")
     x = block(x, top, "middle_0")
@@ -71,7 +76,7 @@ def gaugan_generator(
     for k, width in enumerate(upsampling_widths(filters, num_upsamples)):
         x = up(x, f"up_{k}_upsample")
         x = block(x, width, f"up_{k}")
-    x = layers.LeakyReLU(0.2, name="output_lrelu")(x)
-    x = layers.Conv2D(image_shape[-1], 3, padding="same", name="to_image")(x)
+    x = layers.LeakyReLU(0.2, dtype=dtype, name="output_lrelu")(x)
+    x = layers.Conv2D(image_shape[-1], 3, padding="same", dtype="float32", name="to_image")(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model([latent, label_map], image, name="spade_generator")

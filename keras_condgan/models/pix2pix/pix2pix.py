@@ -45,6 +45,10 @@ class Pix2Pix(GAN):
             the paper's table 1; the discriminator is then not trained).
         l1_weight: lambda of the L1 term (100).
         seed: seed of the training randomness (dropout).
+        dtype: the precision policy of every layer (e.g. `"mixed_bfloat16"`, or a
+            `keras.DTypePolicy`); the global policy when None. Variables, the
+            generated image, logits and losses stay float32; see `GAN` for loss
+            scaling under `"mixed_float16"`.
 
     `fit` takes `(conditions, targets)` batches: uint8 images in [0, 255] or
     float images in [-1, 1].
@@ -65,6 +69,7 @@ class Pix2Pix(GAN):
         adversarial_loss="bce",
         l1_weight=100.0,
         seed=None,
+        dtype=None,
         **kwargs,
     ):
         image_shape = image_shape_argument(image_shape)
@@ -73,14 +78,15 @@ class Pix2Pix(GAN):
                 f"Unknown adversarial loss {adversarial_loss!r}; expected one of {PIX2PIX_ADVERSARIAL_LOSSES}."
             )
         depth = default_depth(image_shape) if depth is None else int(depth)
-        generator = unet_generator(image_shape, output_channels, filters, depth, norm, dropout)
-        discriminator = patch_discriminator(image_shape, output_channels, filters, receptive_field, norm)
+        generator = unet_generator(image_shape, output_channels, filters, depth, norm, dropout, dtype=dtype)
+        discriminator = patch_discriminator(image_shape, output_channels, filters, receptive_field, norm, dtype=dtype)
         kwargs.pop("discriminator_steps", None)
         super().__init__(
             generator,
             discriminator,
             discriminator_steps=0 if adversarial_loss is None else 1,
             seed=seed,
+            dtype=dtype,
             **kwargs,
         )
         self.image_shape = image_shape

@@ -15,6 +15,10 @@ A last transposed convolution maps to the output channels, with tanh.
 
 `filters` scales every width (64 above) and `depth` sets the number of
 encoder blocks (8 above, so that 256 is halved down to 1).
+
+`dtype` (a policy name such as `"mixed_bfloat16"`, a `keras.DTypePolicy`, or None for
+the global policy) is given to every layer, except the last transposed convolution and
+its tanh: they compute in float32, so that the image keeps full precision.
 """
 
 import math
@@ -27,14 +31,14 @@ MAX_FILTER_MULTIPLIER = 8  # widths stop growing at 8 x filters (C512 for filter
 DROPOUT_BLOCKS = 3
 
 
-def normalization(kind, name):
+def normalization(kind, name, dtype=None):
     if kind == "batch":
         # Momentum 0.9 is PyTorch's 0.1, as in the official code.
-        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name)
+        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, dtype=dtype, name=name)
     if kind == "instance":
         # One group per channel is instance normalisation; like the official
         # code, without a learned scale and offset.
-        return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False, name=name)
+        return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False, dtype=dtype, name=name)
     raise ValueError(f"Unknown normalization {kind!r}; expected one of {NORMALIZATIONS}.")
 
 
@@ -57,7 +61,7 @@ def encoder_filters(filters, depth):
     return [filters * min(2**i, MAX_FILTER_MULTIPLIER) for i in range(depth)]
 
 
-def unet_generator(image_shape, output_channels=3, filters=64, depth=None, norm="batch", dropout=0.5):
+def unet_generator(image_shape, output_channels=3, filters=64, depth=None, norm="batch", dropout=0.5, dtype=None):
     """U-Net `condition (H, W, C_in) in [-1, 1] -> image (H, W, output_channels) in [-1, 1]`."""
     depth = default_depth(image_shape) if depth is None else int(depth)
     if depth < 2:
@@ -71,27 +75,27 @@ def unet_generator(image_shape, output_channels=3, filters=64, depth=None, norm=
     skips = []
     for i, width in enumerate(widths):
         if i > 0:
-            x = layers.LeakyReLU(0.2, name=f"encoder_{i}_lrelu")(x)
+            x = layers.LeakyReLU(0.2, dtype=dtype, name=f"encoder_{i}_lrelu")(x)
         normalized = 0 < i < depth - 1
         # A bias before a normalisation would be subtracted again.
         x = layers.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=init,
-                          use_bias=not normalized, name=f"encoder_{i}_conv")(x)
+                          use_bias=not normalized, dtype=dtype, name=f"encoder_{i}_conv")(x)
         if normalized:
-            x = normalization(norm, f"encoder_{i}_norm")(x)
+            x = normalization(norm, f"encoder_{i}_norm", dtype)(x)
         skips.append(x)
 
     # Decoder, innermost block first: block j mirrors encoder block depth-2-j.
     for j, i in enumerate(range(depth - 2, -1, -1)):
-        x = layers.ReLU(name=f"decoder_{j}_relu")(x)
+        x = layers.ReLU(dtype=dtype, name=f"decoder_{j}_relu")(x)
         x = layers.Conv2DTranspose(widths[i], 4, strides=2, padding="same", kernel_initializer=init,
-                                   use_bias=False, name=f"decoder_{j}_deconv")(x)
-        x = normalization(norm, f"decoder_{j}_norm")(x)
+                                   use_bias=False, dtype=dtype, name=f"decoder_{j}_deconv")(x)
+        x = normalization(norm, f"decoder_{j}_norm", dtype)(x)
         if j < DROPOUT_BLOCKS and dropout:
-            x = layers.Dropout(dropout, name=f"decoder_{j}_dropout")(x)
-        x = layers.Concatenate(name=f"skip_{i}")([x, skips[i]])
+            x = layers.Dropout(dropout, dtype=dtype, name=f"decoder_{j}_dropout")(x)
+        x = layers.Concatenate(dtype=dtype, name=f"skip_{i}")([x, skips[i]])
 
-    x = layers.ReLU(name="output_relu")(x)
+    x = layers.ReLU(dtype=dtype, name="output_relu")(x)
     x = layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same", kernel_initializer=init,
-                               name="output_deconv")(x)
+                               dtype="float32", name="output_deconv")(x)
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(condition, image, name="unet_generator")
