@@ -7,11 +7,14 @@ side by side, one bfloat16 run per family), so the module stays quick on a small
 """
 
 import contextlib
+import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
-from conftest import BACKEND, synthetic_digits, tiny_cgan, tiny_pix2pix
+from conftest import BACKEND, ROOT, synthetic_digits, tiny_cgan, tiny_pix2pix
 from keras import ops
 from test_gaugan import tiny_gaugan, toy_data
 
@@ -243,6 +246,44 @@ def test_an_overflowing_update_is_skipped_and_halves_that_scale_only(cgan_runs, 
     other_scale, other_steps = other_state
     assert state[other] in {(other_scale, other_steps + 1), (2 * other_scale, 0)}
     assert np.isfinite(history["d_loss"][0]) and np.isfinite(history["g_loss"][0])
+
+
+MIRRORED_SCRIPT = """
+import sys
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+sys.path.insert(0, "tests")
+from conftest import synthetic_digits, tiny_cgan
+from keras import ops
+with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+    model = tiny_cgan(dtype="mixed_float16")
+    model.compile()
+images, labels = synthetic_digits(16)
+model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
+model.loss_scales["discriminator"].scale.assign(2.0**60)
+watched = model.discriminator.trainable_variables + model.discriminator_optimizer.variables
+before = [ops.convert_to_numpy(v).copy() for v in watched]
+model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
+skipped = all(np.array_equal(a, ops.convert_to_numpy(b)) for a, b in zip(before, watched))
+scales = {k: (float(ops.convert_to_numpy(s.scale)), int(ops.convert_to_numpy(s.finite_steps)))
+          for k, s in model.loss_scales.items()}
+print("RESULT", skipped, scales)
+"""
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.distribute strategies are TensorFlow's")
+def test_float16_loss_scaling_under_mirrored_strategy():
+    # Keras' optimizer update is a merge_call there, which cannot sit in a replica's cond.
+    result = subprocess.run(
+        [sys.executable, "-c", MIRRORED_SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "KERAS_BACKEND": "tensorflow"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = [x for x in result.stdout.splitlines() if x.startswith("RESULT")][-1]
+    initial = keras_condgan.GAN.initial_loss_scale
+    assert line == f"RESULT True {{'discriminator': ({2.0**59!r}, 0), 'generator': ({initial!r}, 2)}}"
 
 
 @pytest.mark.parametrize("policy", ["float32", "mixed_bfloat16"])

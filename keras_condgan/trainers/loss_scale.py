@@ -17,7 +17,8 @@ model's optimizer: JAX threads them through `fit` like the rest of the optimizer
 Each backend's `_gradient_step` (in `keras_condgan.trainers`) calls `scale_loss` on the loss
 it differentiates, then `apply` (TensorFlow, torch: updates variables in place under
 `ops.cond`) or `stateless_apply` (JAX: returns the new values, as Keras' stateless
-optimizer API does).
+optimizer API does). Under a `tf.distribute` strategy the TensorFlow trainer takes the same
+decision across replicas with `all_finite`, `unscale` and `update_scale`.
 """
 
 import keras
@@ -71,12 +72,16 @@ class DynamicLossScale:
         """Unscales `scaled_grads` and applies them to `variables` with `optimizer`, or, if any
         is not finite, skips the update; then moves the scale."""
         finite = all_finite(scaled_grads)
-        # The branches read the scale before `_next_state` changes it.
+        # The update reads the scale before `update_scale` changes it.
         ops.cond(
             finite,
             lambda: optimizer.apply(unscale(scaled_grads, self.scale), variables),
             lambda: None,
         )
+        self.update_scale(finite)
+
+    def update_scale(self, finite):
+        """Moves the scale after an update whose gradients were all finite (or not)."""
         scale, finite_steps = self._next_state(finite, self.scale, self.finite_steps)
         self.scale.assign(scale)
         self.finite_steps.assign(finite_steps)
