@@ -282,9 +282,8 @@ _strategies = {}
 
 
 def mirrored_strategy(devices):
-    """One MirroredStrategy per process: a second one numbers its collective ops from the
-    same keys as the first, and the runtime then pairs ops of the two ("Shape mismatch in the
-    collective instance 100")."""
+    """One MirroredStrategy per process: training under a second one after the first failed
+    with "Shape mismatch in the collective instance 100" (its collectives paired with others)."""
     import tensorflow as tf
 
     if devices not in _strategies:
