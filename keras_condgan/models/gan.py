@@ -185,7 +185,8 @@ class GAN(GANTrainer, Backbone):
                     check_image_values(array, f"images in `{name}`")
         callbacks = list(callbacks or [])
         if not any(isinstance(c, TerminateOnNonFiniteLoss) for c in callbacks):
-            callbacks.append(TerminateOnNonFiniteLoss())
+            # First, so that a broken epoch raises before checkpoints see its end.
+            callbacks.insert(0, TerminateOnNonFiniteLoss())
         return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
 
     # --- the training step, once for all backends ---------------------------
