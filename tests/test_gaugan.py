@@ -164,6 +164,18 @@ def test_discriminator_returns_features_and_logits_per_scale():
     assert not {id(v) for v in scales[0].weights} & {id(v) for v in scales[1].weights}
 
 
+@pytest.mark.parametrize("scales", [1, 2])
+def test_the_losses_see_a_list_of_scales_for_any_number_of_scales(scales):
+    # Keras returns a one-element output list as its element: with one scale the
+    # discriminator's output is [features..., logits], which the losses must not mistake
+    # for a list of scales.
+    model = tiny_gaugan(discriminator_scales=scales, discriminator_layers=2)
+    label_maps = np.eye(NUM_CLASSES, dtype="float32")[np.zeros((2, SIZE, SIZE), "int32")]
+    outputs = model.discriminate(label_maps, np.zeros((2, SIZE, SIZE, 3), "float32"), training=False)
+    assert len(outputs) == scales
+    assert all(len(scale) == 3 for scale in outputs)  # two activations and the logits per scale
+
+
 def test_discriminator_downsampling_averages_without_the_padding():
     discriminator = multiscale_discriminator((8, 8, 1), 1, filters=2, num_layers=2, num_scales=2)
     pool = discriminator.get_layer("downsample_1")

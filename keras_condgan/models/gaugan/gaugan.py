@@ -256,12 +256,19 @@ class GauGAN(GAN):
         mean, log_variance = self.encoder(images, training=training)
         return reparameterize(mean, log_variance, self.seed_generator), mean, log_variance
 
+    def discriminate(self, label_maps, images, training=True):
+        """The discriminator's `[[features..., logits] per scale]`. A Keras model whose
+        outputs are a one-element list returns the element itself, so with one scale
+        the list of scales is put back here."""
+        outputs = self.discriminator([label_maps, images], training=training)
+        return [outputs] if self.discriminator_scales == 1 else outputs
+
     def discriminator_loss(self, batch, training=True):
         label_maps, images = batch["label_maps"], batch["images"]
         z, _, _ = self.sample_latent(images, training)
         fakes = ops.stop_gradient(self.generator([z, label_maps], training=training))
-        real_outputs = self.discriminator([label_maps, images], training=training)
-        fake_outputs = self.discriminator([label_maps, fakes], training=training)
+        real_outputs = self.discriminate(label_maps, images, training)
+        fake_outputs = self.discriminate(label_maps, fakes, training)
         loss = ops.mean(
             ops.stack(
                 [losses.discriminator_hinge(real[-1], fake[-1]) for real, fake in zip(real_outputs, fake_outputs)]
@@ -273,8 +280,8 @@ class GauGAN(GAN):
         label_maps, images = batch["label_maps"], batch["images"]
         z, mean, log_variance = self.sample_latent(images, training)
         fakes = self.generator([z, label_maps], training=training)
-        fake_outputs = self.discriminator([label_maps, fakes], training=training)
-        real_outputs = self.discriminator([label_maps, images], training=training)
+        fake_outputs = self.discriminate(label_maps, fakes, training)
+        real_outputs = self.discriminate(label_maps, images, training)
         adversarial = ops.mean(ops.stack([losses.generator_hinge(fake[-1]) for fake in fake_outputs]))
         feature_matching = losses.feature_matching(
             [real[:-1] for real in real_outputs], [fake[:-1] for fake in fake_outputs]
