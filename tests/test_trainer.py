@@ -145,3 +145,33 @@ def test_jit_compile_defaults():
     model = tiny_cgan()
     model.compile()
     assert model.jit_compile == (BACKEND != "torch")
+
+
+@pytest.mark.skipif(BACKEND == "torch", reason="torch runs the step eagerly: there is nothing to trace")
+def test_the_compiled_step_is_traced_once_across_epochs_and_fit_calls(data):
+    # Python runs `gan_train_step` only while TensorFlow or JAX traces the step: one call
+    # means one compiled program for every epoch, batch and later `fit` (same batch shape).
+    model = tiny_cgan()
+    model.compile()
+    traces = []
+    step = model.gan_train_step
+
+    def counting_step(batch):
+        traces.append(1)
+        return step(batch)
+
+    model.gan_train_step = counting_step
+    images, labels = data[0][:64], data[1][:64]
+    model.fit(images, labels, batch_size=16, epochs=2, verbose=0)
+    model.fit(images, labels, batch_size=16, epochs=2, verbose=0)
+    assert len(traces) == 1
+
+
+@pytest.mark.skipif(BACKEND == "torch", reason="steps_per_execution must be 1 on the torch backend (Keras)")
+def test_steps_per_execution_runs_several_steps_per_call(data):
+    model = tiny_cgan()
+    model.compile(steps_per_execution=4)
+    images, labels = data[0][:64], data[1][:64]
+    model.fit(images, labels, batch_size=8, epochs=1, verbose=0)
+    # Eight batches: every one trained (one model step each), in two compiled calls.
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 8
