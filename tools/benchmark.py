@@ -476,8 +476,8 @@ def main():
     if args.worker:
         return worker(args)
     if args.quick:
-        defaults = dict(backends=["tensorflow", "jax", "torch"], cases=QUICK_CASES, steps=3, repeats=3,
-                        time_budget=170)
+        defaults = dict(backends=["tensorflow", "jax", "torch"], cases=QUICK_CASES, steps=2, repeats=2,
+                        time_budget=120)
     elif args.gpu:
         defaults = dict(backends=["jax", "torch"], cases=GPU_CASES, steps=8, repeats=3, time_budget=250)
     else:
