@@ -1,6 +1,7 @@
 """Training callbacks shared by the training tools."""
 
 import math
+import threading
 import time
 
 import keras
@@ -58,6 +59,7 @@ class TerminateOnNonFiniteLoss(keras.callbacks.Callback):
         self._epoch = 0
         self._steps_before_epoch = 0
         self._found = None
+        self._lock = threading.Lock()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -67,7 +69,7 @@ class TerminateOnNonFiniteLoss(keras.callbacks.Callback):
         self._good_weights = [keras.ops.copy(keras.ops.stop_gradient(w.value)) for w in self.model.weights]
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._found is not None or not logs:
+        if not logs:
             return
         bad = [
             (name, network, value)
@@ -75,7 +77,10 @@ class TerminateOnNonFiniteLoss(keras.callbacks.Callback):
             if name in logs and not math.isfinite(value := float(logs[name]))
         ]
         if bad:
-            self._found = (batch, bad)
+            # Keras' callback threads can check several batches at once: keep the first.
+            with self._lock:
+                if self._found is None or batch < self._found[0]:
+                    self._found = (batch, bad)
 
     def on_train_batch_begin(self, batch, logs=None):
         # Set from the main thread only: Keras' JAX loop loses its state when a callback
