@@ -142,14 +142,15 @@ def make_bare_step(model, jit_compile=True, perceptual=None):
     return _torch_step(nets, d_loss, g_loss, d_vars, g_vars, d_opt, g_opt)
 
 
-def _training_calls(nets):
+def training_calls(nets):
+    """`{name: inputs -> outputs}`: each network called in training mode."""
     return {name: (lambda net: lambda x: net(x, training=True))(net) for name, net in nets.items()}
 
 
 def _tensorflow_step(nets, d_loss, g_loss, d_vars, g_vars, d_opt, g_opt, jit_compile):
     import tensorflow as tf
 
-    calls = _training_calls(nets)
+    calls = training_calls(nets)
 
     @tf.function(jit_compile=jit_compile)
     def step(batch):
@@ -167,7 +168,7 @@ def _tensorflow_step(nets, d_loss, g_loss, d_vars, g_vars, d_opt, g_opt, jit_com
 def _torch_step(nets, d_loss, g_loss, d_vars, g_vars, d_opt, g_opt):
     import torch
 
-    calls = _training_calls(nets)
+    calls = training_calls(nets)
 
     def update(loss_fn, variables, optimizer, batch):
         for v in d_vars + g_vars:

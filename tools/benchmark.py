@@ -309,8 +309,6 @@ def torch_reference_ms(model, family, batch_size, steps, repeats, precision):
 
     import torch
 
-    from tools import reference_torch
-
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if precision.startswith("mixed"):
         dtype = torch.bfloat16 if precision == "mixed_bfloat16" else torch.float16

@@ -11,13 +11,13 @@ generator (GauGAN: generator and encoder), as our models do; the losses are thos
 import keras
 import tensorflow as tf
 
-from tools.bare_step import step_parts
+from tools.bare_step import step_parts, training_calls
 
 
 def make_reference_step(model, perceptual=None):
     """`batch -> (d_loss, g_loss)`: one tutorial-style `tf.function` step of `model`'s networks."""
     nets, d_loss_fn, g_loss_fn, d_names, g_names = step_parts(model, perceptual)
-    calls = {name: (lambda net: lambda x: net(x, training=True))(net) for name, net in nets.items()}
+    calls = training_calls(nets)
     discriminator_variables = [v for n in d_names for v in nets[n].trainable_variables]
     generator_variables = [v for n in g_names for v in nets[n].trainable_variables]
     discriminator_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)

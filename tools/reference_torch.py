@@ -25,6 +25,15 @@ def norm_layer(kind, channels):
     return nn.BatchNorm2d(channels, momentum=0.1, eps=1e-5) if kind == "batch" else instance_norm(channels)
 
 
+def outputs_of_each(modules, x):
+    """Runs `modules` one after the other on `x` and returns every one's output."""
+    outputs = []
+    for module in modules:
+        x = module(x)
+        outputs.append(x)
+    return outputs
+
+
 # --- pix2pix (junyanz: UnetGenerator, NLayerDiscriminator) ------------------------------------
 
 
@@ -211,11 +220,7 @@ class NLayerDiscriminator(nn.Module):
         self.blocks.append(nn.Conv2d(width, 1, 4, 1, 2))
 
     def forward(self, x):
-        outputs = []
-        for block in self.blocks:
-            x = block(x)
-            outputs.append(x)
-        return outputs
+        return outputs_of_each(self.blocks, x)
 
 
 class MultiscaleDiscriminator(nn.Module):
@@ -254,11 +259,7 @@ class VGG19Features(nn.Module):
         self.requires_grad_(False)
 
     def forward(self, x):
-        features = []
-        for piece in self.slices:
-            x = piece(x)
-            features.append(x)
-        return features
+        return outputs_of_each(self.slices, x)
 
 
 class GauGANReference:
