@@ -231,6 +231,9 @@ def to_device(batch):
     return {k: ops.convert_to_tensor(v) for k, v in batch.items()}
 
 
+JIT_COMPILE = {"auto": "auto", "true": True, "false": False}
+
+
 def measure_case(name, args, deadline):
     import keras
     import numpy as np
@@ -247,7 +250,7 @@ def measure_case(name, args, deadline):
 
     model, perceptual = build_model(family, arguments, precision)
     record["parameters"] = int(model.count_params())
-    model.compile()
+    model.compile(jit_compile=JIT_COMPILE[args.jit_compile])
     record["jit_compile"] = str(model.jit_compile)
     x, y = random_data(model, family, batch_size * 2 * steps, rng)
     start = time.perf_counter()
@@ -436,6 +439,7 @@ def run_backend(backend, args):
     command = [sys.executable, os.path.abspath(__file__), "--worker", "--cases", *cases,
                "--steps", str(args.steps), "--repeats", str(args.repeats), "--workers", str(args.workers),
                "--time-budget", str(budget)]
+    command += ["--jit-compile", args.jit_compile]
     command += ["--skip-bare"] * args.skip_bare + ["--skip-loader"] * args.skip_loader
     env = dict(os.environ, KERAS_BACKEND=backend, PYTHONPATH=os.pathsep.join(
         [ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
@@ -465,6 +469,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--workers", type=int, default=4, help="PyDataset workers of the loader measurement")
     parser.add_argument("--time-budget", type=float, default=None, help="seconds per backend; later cases skipped")
+    parser.add_argument("--jit-compile", default="auto", choices=sorted(JIT_COMPILE),
+                        help="our fit step's `compile(jit_compile=...)`; the bare step is always XLA")
     parser.add_argument("--skip-bare", action="store_true")
     parser.add_argument("--skip-loader", action="store_true")
     parser.add_argument("--out", help="write the records as JSON here")
