@@ -1,11 +1,17 @@
-"""Training callbacks shared by the training tools."""
+"""Training callbacks: sample grids, time limits, dataset epochs, and the non-finite loss check
+that `GAN.fit` adds."""
 
+import colorsys
 import math
+import os
 import threading
 import time
 
 import keras
 import numpy as np
+
+from keras_condgan.datasets import facades
+from keras_condgan.utils.images import save_image_grid
 
 
 class TimeLimit(keras.callbacks.Callback):
@@ -23,6 +29,90 @@ class TimeLimit(keras.callbacks.Callback):
         if time.time() - self.start > self.seconds:
             print(f"time limit of {self.seconds:.0f} s reached after epoch {epoch + 1}")
             self.model.stop_training = True
+
+
+class DatasetEpoch(keras.callbacks.Callback):
+    """Tells a dataset with an `epoch` attribute (`PairedImageDataset`) which epoch runs, so
+    that a run resumed by `BackupAndRestore` draws the same shuffles and crops as an
+    uninterrupted one (the dataset itself only counts the epochs it has seen)."""
+
+    def __init__(self, dataset):
+        super().__init__()
+        self.dataset = dataset
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.dataset.epoch = epoch
+
+
+def label_map_colors(label_maps, num_classes):
+    """Colours class-id maps `(N, H, W)` for display: the facades palette for its 12
+    classes, otherwise evenly spaced hues."""
+    label_maps = np.asarray(label_maps)
+    if num_classes == facades.NUM_CLASSES:
+        return facades.colors_from_labels(label_maps)
+    palette = [colorsys.hsv_to_rgb(c / num_classes, 1.0, 1.0) for c in range(num_classes)]
+    return np.round(np.array(palette) * 255).astype("uint8")[label_maps]
+
+
+def as_rgb(images):
+    """uint8 images `(N, H, W, C)` with C = 1 or 3 as `(N, H, W, 3)`, to lay out side by side."""
+    images = np.asarray(images)
+    return np.repeat(images, 3, axis=-1) if images.shape[-1] == 1 else images
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After every epoch, writes `<folder>/epoch_NNN.png`: what the model makes of fixed
+    inputs, so that a run can be watched epoch by epoch. One callback for every family:
+
+    - `ConditionalGAN`: one row per class, `per_class` digits each, from latents fixed by
+      `seed` (the same every epoch); an unconditional GAN: `per_class` rows of `per_class`.
+    - `Pix2Pix`: one row per fixed pair: condition | generated | real target.
+    - `GauGAN`: one row per fixed pair: label map (coloured) | generated with a random style
+      (fixed by `seed`) | generated in the style of the real photo | real photo.
+
+    Args:
+        folder: where the grids go (created if missing).
+        conditions, targets: the fixed pairs for Pix2Pix (uint8 images) and GauGAN (class-id
+            maps `(N, H, W)` and uint8 photos), at the model's size. Unused for a cGAN.
+        per_class: samples per class (cGAN).
+        seed: seed of the cGAN's latents and of GauGAN's random style.
+        scale: pixels per image pixel in the grid; by default small images are enlarged
+            (`max(1, 64 // height)`).
+    """
+
+    def __init__(self, folder, conditions=None, targets=None, per_class=8, seed=0, scale=None):
+        super().__init__()
+        self.folder = folder
+        self.conditions, self.targets = conditions, targets
+        self.per_class, self.seed, self.scale = int(per_class), seed, scale
+        os.makedirs(folder, exist_ok=True)
+
+    def rows(self):
+        """`(images, row_count, row_labels)` of the grid for the current model (the family
+        is told by what it does: `translate`, `synthesize` or `generate`)."""
+        model = self.model
+        if hasattr(model, "translate"):
+            columns = [self.conditions, model.translate(self.conditions), self.targets]
+        elif hasattr(model, "synthesize"):
+            columns = [
+                label_map_colors(self.conditions, model.num_classes),
+                model.synthesize(self.conditions, seed=self.seed),
+                model.synthesize(self.conditions, style_image=self.targets),
+                self.targets,
+            ]
+        elif model.num_classes:
+            labels = np.repeat(np.arange(model.num_classes), self.per_class)
+            return model.generate(labels, seed=self.seed), model.num_classes, list(range(model.num_classes))
+        else:
+            return model.generate(self.per_class * self.per_class, seed=self.seed), self.per_class, None
+        columns = [as_rgb(c) for c in columns]
+        return np.stack(columns, axis=1).reshape((-1,) + columns[0].shape[1:]), len(columns[0]), None
+
+    def on_epoch_end(self, epoch, logs=None):
+        images, rows, row_labels = self.rows()
+        scale = self.scale or max(1, 64 // images.shape[1])
+        path = os.path.join(self.folder, f"epoch_{epoch + 1:03d}.png")
+        save_image_grid(images, path, rows=rows, row_labels=row_labels, scale=scale)
 
 
 class NonFiniteLossError(FloatingPointError):

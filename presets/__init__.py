@@ -1,1 +1,1 @@
-"""Preset folders bundled with keras_condgan (installed as `keras_condgan.presets`)."""
+"""Preset folders bundled with keras_condgan (installed as `keras_condgan.bundled_presets`)."""

@@ -2,6 +2,8 @@ import contextlib
 import functools
 import http.server
 import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -67,6 +69,59 @@ def tiny_pix2pix(**overrides):
     config = dict(image_shape=(32, 32, 3), filters=4, seed=1)
     config.update(overrides)
     return keras_condgan.Pix2Pix(**config)
+
+
+GAUGAN_SIZE = 32
+GAUGAN_CLASSES = 3
+
+
+def tiny_gaugan(**overrides):
+    """A narrow GauGAN on 32 x 32 images: an 8 x 8 grid and two upsamplings; discriminators
+    of three layers at 32 and 16 pixels; the encoder halves three times, to 4 x 4. The initial
+    weights are seeded ($GAUGAN_TEST_SEED, default 0) so that a failure can be replayed."""
+    config = dict(
+        image_shape=(GAUGAN_SIZE, GAUGAN_SIZE, 3),
+        num_classes=GAUGAN_CLASSES,
+        latent_dim=8,
+        generator_filters=2,
+        discriminator_filters=4,
+        encoder_filters=4,
+        spade_filters=8,
+        num_upsamples=2,
+        discriminator_layers=3,
+        perceptual_network=None,
+        seed=1,
+    )
+    config.update(overrides)
+    keras.utils.set_random_seed(int(os.environ.get("GAUGAN_TEST_SEED", 0)))  # the initial weights
+    return keras_condgan.GauGAN(**config)
+
+
+GAUGAN_COLOURS = np.array([(200, 40, 40), (40, 200, 40), (40, 40, 200)], "uint8")
+
+
+def toy_data(count=4, seed=0):
+    """GauGAN data for `tiny_gaugan`: label maps of random 8 x 8 blocks of classes, and images
+    painting each class in its colour with a little per-image brightness (a style the encoder
+    can pick up)."""
+    rng = np.random.default_rng(seed)
+    size = GAUGAN_SIZE // 8
+    label_maps = rng.integers(0, GAUGAN_CLASSES, (count, size, size)).repeat(8, 1).repeat(8, 2)
+    shift = rng.integers(-30, 30, (count, 1, 1, 1))
+    images = np.clip(GAUGAN_COLOURS[label_maps].astype(int) + shift, 0, 255).astype("uint8")
+    return label_maps.astype("int32"), images
+
+
+def run_on(backend, script, preset, tmp_path):
+    """Runs `script PRESET OUT.npy` under another backend, from the repository root; returns
+    the saved array."""
+    out = str(tmp_path / f"{backend}.npy")
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    result = subprocess.run(
+        [sys.executable, "-c", script, preset, out], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return np.load(out)
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
 """`fit` in user code: every input type, shuffling, and Keras callbacks."""
 
 import os
+import warnings
 
 import keras
 import numpy as np
 import pytest
-from conftest import BACKEND, tiny_cgan
+from conftest import BACKEND, tiny_cgan, tiny_pix2pix
+
+import keras_condgan
 
 
 def fit_one_epoch(model, *args, **kwargs):
@@ -111,3 +114,135 @@ def test_backup_and_restore_resumes_epoch_and_optimizer_state(tmp_path, data):
     # 3 epochs x 3 steps in all, the first epoch's restored from the backup.
     assert int(resumed.generator_optimizer.iterations.numpy()) == 9
     assert int(resumed.discriminator_optimizer.iterations.numpy()) == 9
+
+
+# --- what fit accepts: one-hot labels, image ranges, checked pipelines -------------------------
+
+
+def numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def range_warnings(record):
+    return [w for w in record if "image_range" in str(w.message)]
+
+
+@pytest.fixture(scope="module")
+def unit_range_cgan():
+    """One compiled tiny cGAN told that its float images are in [0, 1], shared by the tests
+    below (the compiled step is traced again only for new input dtypes)."""
+    model = tiny_cgan(image_range=(0, 1))
+    model.compile()
+    return model
+
+
+def test_one_hot_labels_as_the_keras_io_example_builds_them(unit_range_cgan, data):
+    model = unit_range_cgan
+    images, labels = data
+    one_hot = keras.utils.to_categorical(labels, 3)  # float rows, as in the keras.io example
+    np.testing.assert_array_equal(
+        numpy(model.prepare_batch((images, one_hot))["labels"]), numpy(model.prepare_batch((images, labels))["labels"])
+    )
+    history = model.fit(images, one_hot, batch_size=32, epochs=1, verbose=0)
+    assert np.isfinite(history.history["g_loss"][0])
+    np.testing.assert_array_equal(model.generate(one_hot[:4], seed=0), model.generate(labels[:4], seed=0))
+    np.testing.assert_array_equal(
+        model.interpolate(one_hot[0], one_hot[1], steps=3, seed=0),
+        model.interpolate(labels[0], labels[1], steps=3, seed=0),
+    )
+
+
+def test_one_hot_labels_in_a_tf_data_pipeline_and_a_pydataset(unit_range_cgan, data):
+    import tensorflow as tf
+
+    images, labels = data
+    one_hot = keras.utils.to_categorical(labels, 3)
+    for source in (tf.data.Dataset.from_tensor_slices((images, one_hot)).batch(32), DigitSequence(images, one_hot, 32)):
+        history = unit_range_cgan.fit(source, epochs=1, verbose=0)
+        assert np.isfinite(history.history["g_loss"][0])
+
+
+def test_images_in_0_1_train_without_warning_once_the_range_is_said(unit_range_cgan, data):
+    images, labels = data
+    np.testing.assert_allclose(
+        numpy(unit_range_cgan.prepare_batch((images / 255.0, labels))["images"]),
+        numpy(unit_range_cgan.prepare_batch((images, labels))["images"]),  # uint8: always [0, 255]
+        atol=1e-6,
+    )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        history = unit_range_cgan.fit(images / 255.0, labels, batch_size=32, epochs=1, verbose=0)
+    assert not range_warnings(record) and np.isfinite(history.history["g_loss"][0])
+
+
+def test_fit_on_images_in_0_1_warns_once(data):
+    images, labels = data
+    model = tiny_cgan()
+    model.compile()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        # The data are checked before training starts: `epochs=0` checks without training.
+        model.fit(images / 255.0, labels, batch_size=32, epochs=0, verbose=0)
+        model.fit(images / 255.0, labels, batch_size=32, epochs=0, verbose=0)
+    (warning,) = range_warnings(record)
+    assert "look like [0, 1] images" in str(warning.message) and "x * 2 - 1" in str(warning.message)
+    assert warning.filename == __file__  # points at the user's `fit` line
+    # Said afterwards, the range takes effect: the step is traced again with it.
+    model.image_range = (0, 1)
+    assert model.image_range == (0.0, 1.0) and model.get_config()["image_range"] == [0.0, 1.0]
+    np.testing.assert_allclose(
+        numpy(model.prepare_batch((images / 255.0, labels))["images"]),
+        numpy(model.prepare_batch((images, labels))["images"]),
+        atol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("source", ["tf.data", "PyDataset"])
+def test_pipelines_are_checked_on_their_first_batch(data, source):
+    """Before training, on the host: the compiled step is not slowed. `epochs=0` runs the
+    checks without training."""
+    import tensorflow as tf
+
+    images, labels = data
+
+    def pipeline(x):
+        if source == "tf.data":
+            return tf.data.Dataset.from_tensor_slices((x, labels)).batch(32)
+        return DigitSequence(x, labels, 32)
+
+    model = tiny_cgan()
+    model.compile()
+    with pytest.raises(ValueError, match=r"look like \[0, 255\] images .*img_to_array.*image_range=\(0, 255\)"):
+        model.fit(pipeline(images.astype("float32")), epochs=0, verbose=0)
+    with pytest.warns(UserWarning, match=r"look like \[0, 1\] images"):
+        model.fit(pipeline((images / 255.0).astype("float32")), epochs=0, verbose=0)
+    with pytest.raises(ValueError, match=r"One-hot labels must have a single 1"):
+        model.fit(DigitSequence(images, np.full((len(labels), 3), 1 / 3), 32), epochs=0, verbose=0)
+
+
+@pytest.mark.parametrize("family", ["pix2pix", "gaugan"])
+def test_discriminator_steps_is_honoured_by_every_family(family):
+    """ConditionalGAN's is in test_trainer.py; Pix2Pix and GauGAN used to drop the argument."""
+    if family == "pix2pix":
+        model = tiny_pix2pix(discriminator_steps=2)
+        x = np.zeros((2, 32, 32, 3), "uint8")
+        with pytest.raises(ValueError, match="discriminator_steps must be 0"):
+            tiny_pix2pix(adversarial_loss=None, discriminator_steps=1)
+    else:
+        model = keras_condgan.GauGAN(
+            image_shape=(32, 32, 3), num_classes=3, latent_dim=4, generator_filters=2, discriminator_filters=2,
+            encoder_filters=2, spade_filters=4, num_upsamples=2, discriminator_layers=2, perceptual_network=None,
+            discriminator_steps=2,
+        )
+        x = np.zeros((2, 32, 32), "int32")
+    assert model.discriminator_steps == 2 and model.get_config()["discriminator_steps"] == 2
+    if BACKEND == "jax":
+        # JAX takes over a minute to compile these steps on a small CPU (op by op, longer
+        # still); the step loop is the same code on every backend, and test_trainer.py
+        # counts its updates on JAX with the cGAN.
+        return
+    # Uncompiled: XLA takes longer to compile these steps on a CPU than to run one.
+    model.compile(jit_compile=False)
+    model.fit(x, np.zeros((2, 32, 32, 3), "uint8"), batch_size=2, epochs=1, verbose=0)  # one step
+    assert int(numpy(model.generator_optimizer.iterations)) == 1
+    assert int(numpy(model.discriminator_optimizer.iterations)) == 2

@@ -10,8 +10,9 @@ import h5py
 import keras
 import numpy as np
 import pytest
-from conftest import BACKEND, BACKENDS
-from test_saving import run_on
+from conftest import BACKEND, BACKENDS, run_on, tiny_gaugan, toy_data
+from conftest import GAUGAN_CLASSES as NUM_CLASSES
+from conftest import GAUGAN_SIZE as SIZE
 from keras import ops
 
 import keras_condgan
@@ -22,45 +23,8 @@ from keras_condgan.models.gaugan.gaugan_discriminator import multiscale_discrimi
 from keras_condgan.models.gaugan.gaugan_encoder import reparameterize
 from keras_condgan.utils.images import to_uint8
 
-NUM_CLASSES = 3
-SIZE = 32
 # XLA on TensorFlow takes minutes to compile these steps on a small CPU; JAX needs its jit.
 JIT = BACKEND == "jax"
-
-
-def tiny_gaugan(**overrides):
-    """A narrow GauGAN on 32 x 32 images: an 8 x 8 grid and two upsamplings; discriminators
-    of three layers at 32 and 16 pixels; the encoder halves three times, to 4 x 4. The initial
-    weights are seeded ($GAUGAN_TEST_SEED, default 0) so that a failure can be replayed."""
-    config = dict(
-        image_shape=(SIZE, SIZE, 3),
-        num_classes=NUM_CLASSES,
-        latent_dim=8,
-        generator_filters=2,
-        discriminator_filters=4,
-        encoder_filters=4,
-        spade_filters=8,
-        num_upsamples=2,
-        discriminator_layers=3,
-        perceptual_network=None,
-        seed=1,
-    )
-    config.update(overrides)
-    keras.utils.set_random_seed(int(os.environ.get("GAUGAN_TEST_SEED", 0)))  # the initial weights
-    return keras_condgan.GauGAN(**config)
-
-
-COLOURS = np.array([(200, 40, 40), (40, 200, 40), (40, 40, 200)], "uint8")
-
-
-def toy_data(count=4, seed=0):
-    """Label maps of random 8 x 8 blocks of classes, and images painting each class in its
-    colour with a little per-image brightness (a style the encoder can pick up)."""
-    rng = np.random.default_rng(seed)
-    label_maps = rng.integers(0, NUM_CLASSES, (count, SIZE // 8, SIZE // 8)).repeat(8, 1).repeat(8, 2)
-    shift = rng.integers(-30, 30, (count, 1, 1, 1))
-    images = np.clip(COLOURS[label_maps].astype(int) + shift, 0, 255).astype("uint8")
-    return label_maps.astype("int32"), images
 
 
 def values(variables):
@@ -499,8 +463,9 @@ def test_inference_does_not_touch_the_running_statistics(training_run):
         (np.full((1, SIZE, SIZE), 3), r"class ids in \[0, 3\); got values in \[3, 3\]"),
         (np.full((1, SIZE, SIZE), -1), r"class ids in \[0, 3\); got values in \[-1, -1\]"),
         (np.zeros((1, SIZE, SIZE), "float32"), "class ids need an integer dtype"),
-        (np.zeros((1, 16, 16), "int32"), r"\(batch, 32, 32\).*got integer maps of shape \(1, 16, 16\)"),
-        (np.zeros((SIZE, SIZE), "int32"), r"got integer maps of shape \(32, 32\)"),
+        # Other sizes, unbatched and colour maps are taken (tests/test_inputs.py); these are not label maps.
+        (np.zeros((1, 2, SIZE, SIZE), "int32"), r"\(batch, 32, 32\).*got int32 maps of shape \(1, 2, 32, 32\)"),
+        (np.zeros((1, SIZE, SIZE, 3), "uint8"), r"need the colour of each of the 3 classes"),
         (np.zeros((1, SIZE, SIZE, 4), "float32"), r"\(batch, 32, 32, 3\)"),
         (np.full((1, SIZE, SIZE, 3), 0.5, "float32"), "must be one-hot"),
         (np.zeros((1, SIZE, SIZE), bool), "dtype bool"),
@@ -516,8 +481,8 @@ def test_synthesize_explains_bad_style_images():
     label_maps, images = toy_data(2)
     with pytest.raises(ValueError, match=r"one style image per label map, \(batch=2"):
         model.synthesize(label_maps, images[:1])
-    with pytest.raises(ValueError, match=r"style images of shape \(batch, 32, 32, 3\)"):
-        model.synthesize(label_maps, images[:, :16])
+    with pytest.raises(ValueError, match=r"style images .*1, 3 or 4 channels"):
+        model.synthesize(label_maps, images[..., :2])
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):
         model.synthesize(label_maps, images.astype("float32"))
 
@@ -580,7 +545,7 @@ def test_bundled_facades_preset_follows_label_map_and_style(facades_dir):
 SYNTHESIZE_SCRIPT = """
 import sys, numpy as np, keras_condgan
 sys.path.insert(0, "tests")
-from test_gaugan import toy_data
+from conftest import toy_data
 model = keras_condgan.GauGAN.from_preset(sys.argv[1])
 label_maps, images = toy_data(3, seed=9)
 np.save(sys.argv[2], np.stack([model.synthesize(label_maps, images), model.synthesize(label_maps, seed=5)]))

@@ -14,9 +14,8 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import BACKEND, ROOT, synthetic_digits, tiny_cgan, tiny_pix2pix
+from conftest import BACKEND, ROOT, synthetic_digits, tiny_cgan, tiny_gaugan, tiny_pix2pix, toy_data
 from keras import ops
-from test_gaugan import tiny_gaugan, toy_data
 
 import keras_condgan
 

@@ -1,14 +1,9 @@
 """Saving and loading: .keras files, weights files, and across backends."""
 
-import json
-import os
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
-from conftest import BACKEND, BACKENDS, ROOT, tiny_cgan, tiny_pix2pix
+from conftest import BACKEND, BACKENDS, run_on, tiny_cgan, tiny_pix2pix
 
 import keras_condgan
 
@@ -73,17 +68,6 @@ def test_preset_saved_here_gives_the_same_images_on_other_backends(tmp_path, dat
     # Same weights and latents: pixels agree up to float rounding across backends.
     assert np.abs(here - there).max() <= 1
     assert np.mean(here == there) > 0.99
-
-
-def run_on(backend, script, preset, tmp_path):
-    """Runs `script PRESET OUT.npy` under another backend; returns the saved array."""
-    out = str(tmp_path / f"{backend}.npy")
-    env = dict(os.environ, KERAS_BACKEND=backend)
-    result = subprocess.run(
-        [sys.executable, "-c", script, preset, out], env=env, cwd=ROOT, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return np.load(out)
 
 
 TRANSLATE_SCRIPT = """

@@ -1,4 +1,5 @@
-"""The scripts in tools/: publishing (up to the network call), the demo, GauGAN training."""
+"""Publishing (up to the network call: `keras_condgan.cli.publish_command`) and the scripts in
+tools/, thin wrappers of the package: publishing, the demo, GauGAN training."""
 
 import os
 import subprocess
@@ -6,12 +7,11 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, tiny_cgan
+from conftest import BACKEND, ROOT, tiny_cgan
 
 import keras_condgan
-
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import publish_preset  # noqa: E402
+from keras_condgan.cli import main as command_line
+from keras_condgan.cli import publish_command
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def preset_folder(tmp_path):
 
 
 def test_publish_dry_run_lists_exactly_the_files(preset_folder, capsys):
-    assert publish_preset.main([preset_folder, "hf://someone/tiny", "--dry-run"]) == 0
+    assert command_line(["publish", preset_folder, "hf://someone/tiny", "--dry-run"]) == 0
     out = capsys.readouterr().out
     listed = [line.split()[0] for line in out.splitlines()[1:]]
     assert listed == sorted(os.listdir(preset_folder))
@@ -32,9 +32,20 @@ def test_publish_dry_run_lists_exactly_the_files(preset_folder, capsys):
 
 def test_publish_refuses_incomplete_folder_and_bad_handle(preset_folder, capsys):
     os.remove(os.path.join(preset_folder, "README.md"))
-    assert publish_preset.main([preset_folder, "hf://someone/tiny", "--dry-run"]) == 2
+    assert command_line(["publish", preset_folder, "hf://someone/tiny", "--dry-run"]) == 2
     assert "missing README.md" in capsys.readouterr().err
-    assert publish_preset.main([preset_folder, "s3://bucket/tiny", "--dry-run"]) == 2
+    assert command_line(["publish", preset_folder, "s3://bucket/tiny", "--dry-run"]) == 2
+    assert "Expected an hf://org/name" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="the tool only forwards its arguments: checked on one backend")
+def test_publish_tool_is_the_command(preset_folder):
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "tools", "publish_preset.py"), preset_folder, "hf://someone/tiny", "--dry-run"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Would upload" in result.stdout and "model.weights.h5" in result.stdout
 
 
 def test_publish_to_hf_keeps_our_card_and_reaches_the_network_call(preset_folder, monkeypatch):
@@ -44,7 +55,7 @@ def test_publish_to_hf_keeps_our_card_and_reaches_the_network_call(preset_folder
     monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("HF_TOKEN", "hf_dummy_token_for_tests")
     with pytest.raises(Exception) as info:
-        publish_preset.publish(preset_folder, "hf://someone/tiny")
+        publish_command.publish(preset_folder, "hf://someone/tiny")
     assert any(word in repr(info.value) + str(info.value.__context__) for word in ("Connect", "connect", "127.0.0.1"))
     with open(os.path.join(preset_folder, "README.md")) as f:
         assert f.read() == "# our model card\n"
@@ -60,9 +71,10 @@ def test_demo_writes_grid_and_gif(tmp_path):
 
 
 def test_train_gaugan_trains_resumes_and_writes_a_preset(tmp_path, facades_dir):
-    """tools/train_gaugan.py on 2 facades pairs (4 with mirroring) at 32 x 32 with tiny
-    networks: one epoch, then the same command with --epochs 2 continues from the backup
-    (it runs epoch 2 only) and writes a preset that loads and synthesizes."""
+    """tools/train_gaugan.py (`keras_condgan.training.train_gaugan`) on 2 facades pairs (4 with
+    mirroring) at 32 x 32 with tiny networks: one epoch, then the same command with --epochs 2
+    continues from the backup (it runs epoch 2 only) and writes a preset that loads and
+    synthesizes."""
     out = str(tmp_path / "run")
     command = [
         sys.executable, os.path.join(ROOT, "tools", "train_gaugan.py"), "--image-size", "32", "--num-upsamples", "2",

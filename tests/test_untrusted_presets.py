@@ -4,11 +4,14 @@ import json
 import os
 import sys
 
+import keras_hub
 import numpy as np
 import pytest
 from conftest import tiny_cgan
 
-from keras_condgan import ConditionalGAN, PresetError, preset_utils
+from keras_condgan import ConditionalGAN, PresetError
+from keras_condgan.presets_io import weights_file
+from keras_condgan.presets_io.registry import bundled_presets_dir
 from keras_condgan.utils.files import sha256_of
 
 
@@ -67,7 +70,7 @@ def test_saved_presets_record_the_weights_checksum(preset_dir):
         recorded = json.load(file)["weights_sha256"]["model.weights.h5"]
     assert recorded == sha256_of(os.path.join(path, "model.weights.h5"))
     for name in ("mnist_cgan", "pix2pix_facades"):  # the bundled presets carry theirs
-        with open(preset_utils.bundled_presets_dir() / name / "metadata.json") as file:
+        with open(bundled_presets_dir() / name / "metadata.json") as file:
             assert len(json.load(file)["weights_sha256"]["model.weights.h5"]) == 64
 
 
@@ -119,7 +122,7 @@ def test_an_interrupted_save_leaves_the_previous_preset_whole(preset_dir, monkey
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt  # as if Ctrl-C arrived while the weights were being written
 
-    monkeypatch.setattr(preset_utils, "cast_weights_file", interrupted)
+    monkeypatch.setattr(weights_file, "cast_weights_file", interrupted)
     with pytest.raises(KeyboardInterrupt):
         tiny_cgan(seed=5).save_to_preset(path, weights_dtype="float16")
     after = {name: open(os.path.join(path, name), "rb").read() for name in os.listdir(path)}
@@ -132,3 +135,54 @@ def test_an_interrupted_save_leaves_the_previous_preset_whole(preset_dir, monkey
     other.save_to_preset(path)
     assert open(os.path.join(path, "README.md")).read() == "# model card\n"
     np.testing.assert_array_equal(ConditionalGAN.from_preset(path).generate([2], seed=1), other.generate([2], seed=1))
+
+
+# --- KerasHub's own loader runs the same checks ---------------------------------------
+
+
+@pytest.mark.parametrize("where", ["seed", "compile_config"])
+def test_keras_hub_loader_refuses_an_outside_module_in_the_config(preset_dir, tmp_path, monkeypatch, where):
+    """`keras_hub.models.Backbone.from_preset` bypasses `GAN.from_preset`; `GAN.from_config`
+    (the model's arguments) and `GAN.compile_from_config` (a `compile_config` beside them,
+    which Keras deserialises too) check the config before anything in it is deserialised."""
+    _, path = preset_dir
+    marker = tmp_path / "pwned"
+    (tmp_path / "evil_payload.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\nclass Thing: pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    evil = {"module": "evil_payload", "class_name": "Thing", "config": {}, "registered_name": None}
+    config = read_config(path)
+    if where == "seed":
+        config["config"]["seed"] = evil
+    else:
+        config["compile_config"] = {"generator_optimizer": evil, "discriminator_optimizer": "adam"}
+    write_config(path, config)
+    with pytest.raises(PresetError, match=r"names 'Thing' from 'evil_payload'"):
+        keras_hub.models.Backbone.from_preset(path)
+    assert not marker.exists() and "evil_payload" not in sys.modules
+
+
+def test_keras_hub_loader_checks_the_weights_checksum(preset_dir):
+    _, path = preset_dir
+    weights = os.path.join(path, "model.weights.h5")
+    with open(weights, "r+b") as file:
+        file.truncate(os.path.getsize(weights) // 2)
+    with pytest.raises(PresetError, match=r"model\.weights\.h5 is damaged.*sha256"):
+        keras_hub.models.Backbone.from_preset(path)
+
+
+def test_keras_hub_loader_needs_the_metadata_that_records_the_checksum(preset_dir):
+    _, path = preset_dir
+    os.remove(os.path.join(path, "metadata.json"))
+    with pytest.raises(PresetError, match=r"has no metadata\.json, which records the sha256"):
+        keras_hub.models.Backbone.from_preset(path)
+
+
+def test_weights_files_outside_presets_load_unchecked(tmp_path):
+    """`load_weights` checks only a preset's weights (config.json beside it); a checkpoint of
+    the same name elsewhere loads as before."""
+    model = tiny_cgan(seed=4)
+    path = str(tmp_path / "model.weights.h5")
+    model.save_weights(path)
+    other = tiny_cgan(seed=4)
+    other.load_weights(path)
+    np.testing.assert_array_equal(other.generate([1], seed=2), model.generate([1], seed=2))

@@ -3,7 +3,8 @@
     python tools/evaluate_pix2pix.py --preset pix2pix_facades \
         --l1-baseline runs/pix2pix_facades_l1/preset --out runs/pix2pix_eval
 
-For each method, against the real test photos, at the model's resolution:
+The measures are `keras_condgan.evaluation.facades` (also `keras-condgan evaluate`). For each
+method, against the real test photos, at the model's resolution:
 - L1 (images in [-1, 1], the scale of the training loss), PSNR (dB) and SSIM
   (Gaussian 11 x 11, sigma 1.5): pixel fidelity, where blur scores well;
 - LPIPS (VGG16, lower is closer): perceptual distance per pair;
@@ -17,22 +18,9 @@ and the mean training photo. Writes `evaluation.json` and `comparison.jpg`
 """
 
 import argparse
-import os
-
-import facades_evaluation
-import numpy as np
 
 import keras_condgan
-from keras_condgan import metrics
-from keras_condgan.datasets import facades
-from keras_condgan.datasets.paired_images import PairedImageDataset
-from keras_condgan.utils.images import to_uint8
-
-
-def resized(conditions, targets, size):
-    """uint8 images resized (bicubic) to the model's input size, as in evaluation batches."""
-    batch = PairedImageDataset(list(conditions), list(targets), batch_size=len(conditions), image_size=size)[0]
-    return to_uint8(batch[0]), to_uint8(batch[1])
+from keras_condgan.evaluation import facades
 
 
 def main():
@@ -46,24 +34,15 @@ def main():
     args = parser.parse_args()
 
     model = keras_condgan.Pix2Pix.from_preset(args.preset)
-    size = model.image_shape[0]
-    label_maps, photos = resized(*facades.load_data("test", args.facades_dir), size)
-    train_maps, train_photos = resized(*facades.load_data("train", args.facades_dir), size)
-
-    outputs = {"preset": model.translate(label_maps)}
-    if args.l1_baseline:
-        outputs["l1_only"] = keras_condgan.Pix2Pix.from_preset(args.l1_baseline).translate(label_maps)
-    lpips_model = metrics.LPIPS()
-    inception = metrics.fid.load_inception()
-    results = facades_evaluation.score_methods(outputs, photos, train_photos, args.seed, lpips_model, inception)
-
-    print(f"{len(photos)} facades test pairs at {size} x {size}; preset {args.preset!r}")
-    facades_evaluation.print_table(results)
-    summary = {"preset": args.preset, "image_size": size, "test_pairs": len(photos), "results": results}
-    facades_evaluation.write_summary(args.out, summary)
-    columns = [label_maps] + [outputs[k] for k in ("l1_only", "preset") if k in outputs] + [photos]
-    rows = np.stack([c[: args.rows] for c in columns], axis=1).reshape((-1,) + photos.shape[1:])
-    keras_condgan.save_image_grid(rows, os.path.join(args.out, "comparison.jpg"), rows=args.rows, scale=1)
+    baseline = keras_condgan.Pix2Pix.from_preset(args.l1_baseline) if args.l1_baseline else None
+    summary = facades.evaluate_pix2pix(
+        model, args.out, l1_baseline=baseline, facades_dir=args.facades_dir, rows=args.rows, seed=args.seed,
+        name="preset",
+    )
+    size = summary["image_size"]
+    print(f"{summary['test_pairs']} facades test pairs at {size} x {size}; preset {args.preset!r}")
+    print(facades.format_table(summary["results"]))
+    facades.write_summary(args.out, {"preset": args.preset, **summary})
     print(f"wrote {args.out}/evaluation.json and comparison.jpg")
 
 

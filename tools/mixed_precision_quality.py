@@ -6,7 +6,7 @@
 Each run `POLICY:SEED` trains the `mnist_cgan` architecture from fresh weights for `--steps`
 steps at batch 64 (initial weights, data order and training noise set by SEED, so runs with
 the same seed differ by precision only), then scores `--per-class` generated digits per class
-with `tools/evaluate_mnist_cgan.py`'s measures (class accuracy by a separately trained
+with `keras_condgan.evaluation.mnist`'s measures (class accuracy by a separately trained
 classifier, within-class diversity, Frechet distance in its feature space). Two float32 runs
 with different seeds show how much the measures move from seed alone: the noise a precision's
 difference should be compared with.
@@ -15,18 +15,15 @@ difference should be compared with.
 import argparse
 import json
 import os
-import sys
 import time
 
 import keras
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
-import evaluate_mnist_cgan  # noqa: E402
-import mnist_classifier  # noqa: E402
-
-import keras_condgan  # noqa: E402
-from keras_condgan.datasets import mnist  # noqa: E402
+import keras_condgan
+from keras_condgan.datasets import mnist
+from keras_condgan.evaluation import mnist as mnist_measures
+from keras_condgan.evaluation import mnist_classifier
 
 BATCH_SIZE = 64
 
@@ -58,7 +55,7 @@ def main():
     for run in args.runs:
         policy, seed = run.split(":")
         model, seconds, history = train(policy, int(seed), args.steps, x_train, y_train)
-        scores = evaluate_mnist_cgan.evaluate(model, classifier, x_test, y_test, x_train, args.per_class, seed=0)
+        scores = mnist_measures.evaluate(model, classifier, x_test, y_test, x_train, args.per_class, seed=0)
         record = {
             "policy": policy,
             "seed": int(seed),

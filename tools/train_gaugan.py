@@ -2,49 +2,25 @@
 
     KERAS_BACKEND=tensorflow python tools/train_gaugan.py --image-size 64 --out runs/gaugan_facades
 
-The colour-coded label maps are turned into class ids (`facades.labels_from_colors`)
-and, with the photos, resized to `--image-size` (`facades.load_class_maps`). Each
-training pair also appears mirrored, so an epoch is 800 steps at batch size 1.
-Interrupted runs resume from the last finished epoch (`BackupAndRestore` in
-`<out>/backup`, kept after the run so that a `--time-limit` stop continues too): run
-the same command again; delete `<out>/backup` to start over. Each epoch writes the
-latest weights to `<out>/latest.weights.h5` and a sample grid of fixed test maps to
-`<out>/samples/` (label map | photo | generated in the photo's style | two random
-styles). At the end the preset is saved to `<out>/preset`, its weights stored as
-`--weights-dtype` (float16 by default; loading restores float32).
+The training itself is `keras_condgan.training.train_gaugan` (also `keras-condgan train
+gaugan`). The colour-coded label maps are turned into class ids (`facades.labels_from_colors`)
+and, with the photos, resized to `--image-size` (`facades.load_class_maps`). Each training
+pair also appears mirrored, so an epoch is 800 steps at batch size 1. Interrupted runs
+resume from the last finished epoch (`BackupAndRestore` in `<out>/backup`, kept after the run
+so that a `--time-limit` stop continues too): run the same command again; delete
+`<out>/backup` to start over. Each epoch writes the latest weights to
+`<out>/latest.weights.h5` and a sample grid of fixed test maps to `<out>/samples/` (label map
+| generated with a random style | generated in the photo's style | photo). At the end the
+preset is saved to `<out>/preset`, its weights stored as `--weights-dtype` (float16 by
+default; loading restores float32).
 
 On a CPU with TensorFlow keep `--jit-compile false` (the default there): with XLA the
 step compiled for a minute and then ran at half the speed.
 """
 
 import argparse
-import os
 
-import keras
-import numpy as np
-import training_runs
-
-import keras_condgan
-from keras_condgan.datasets import facades
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """After every epoch, one row per fixed test pair: label map | photo | generated in the
-    photo's style | generated with two random styles."""
-
-    def __init__(self, folder, label_maps, photos):
-        super().__init__()
-        self.folder, self.label_maps, self.photos = folder, label_maps, photos
-        os.makedirs(folder, exist_ok=True)
-
-    def on_epoch_end(self, epoch, logs=None):
-        styled = self.model.synthesize(self.label_maps, style_image=self.photos)
-        random_styles = [self.model.synthesize(self.label_maps, seed=seed) for seed in (1, 2)]
-        columns = [facades.colors_from_labels(self.label_maps), self.photos, styled, *random_styles]
-        rows = np.stack(columns, axis=1).reshape((-1,) + styled.shape[1:])
-        keras_condgan.save_image_grid(
-            rows, os.path.join(self.folder, f"epoch_{epoch + 1:03d}.png"), rows=len(styled), scale=2
-        )
+from keras_condgan.training import train_gaugan
 
 
 def parse_flag(value):
@@ -72,39 +48,15 @@ def main():
     parser.add_argument("--weights-dtype", default="float16", help="storage dtype of the preset's weights")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N pairs only (smoke runs)")
     args = parser.parse_args()
-
-    keras.utils.set_random_seed(args.seed)
-    label_maps, photos = facades.load_class_maps("train", args.image_size, args.facades_dir)
-    if args.limit:
-        label_maps, photos = label_maps[: args.limit], photos[: args.limit]
-    # Mirroring is the augmentation of SPADE's code (no crops at the training size).
-    label_maps = np.concatenate([label_maps, label_maps[:, :, ::-1]])
-    photos = np.concatenate([photos, photos[:, :, ::-1]])
-    test_maps, test_photos = facades.load_class_maps("test", args.image_size, args.facades_dir)
-
-    model = keras_condgan.GauGAN(
-        image_shape=(args.image_size, args.image_size, 3),
-        num_classes=facades.NUM_CLASSES,
-        latent_dim=args.latent_dim,
-        generator_filters=args.generator_filters,
-        discriminator_filters=args.discriminator_filters,
-        encoder_filters=args.encoder_filters,
-        spade_filters=args.spade_filters,
-        num_upsamples=args.num_upsamples,
-        perceptual_network=None if args.perceptual_network == "none" else args.perceptual_network,
-        seed=args.seed,
+    train_gaugan(
+        args.out, facades_dir=args.facades_dir, image_size=args.image_size, num_upsamples=args.num_upsamples,
+        latent_dim=args.latent_dim, generator_filters=args.generator_filters,
+        discriminator_filters=args.discriminator_filters, encoder_filters=args.encoder_filters,
+        spade_filters=args.spade_filters, perceptual_network=args.perceptual_network, jit_compile=args.jit_compile,
+        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, time_limit=args.time_limit,
+        weights_dtype=args.weights_dtype, limit=args.limit, verbose=2,
     )
-    jit_compile = args.jit_compile
-    if jit_compile is None:
-        jit_compile = False if keras.backend.backend() == "tensorflow" else "auto"
-    model.compile(jit_compile=jit_compile)
-    print(f"{model.count_params():,} parameters; perceptual network: {model.perceptual_network}")
-    callbacks = training_runs.run_callbacks(args.out, args.time_limit)
-    callbacks.append(SampleGrid(os.path.join(args.out, "samples"), test_maps[:6], test_photos[:6]))
-    training_runs.fit_and_save_preset(
-        model, args.out, args.weights_dtype, label_maps, photos, batch_size=args.batch_size, epochs=args.epochs,
-        shuffle=True, callbacks=callbacks, verbose=2,
-    )
+
 
 if __name__ == "__main__":
     main()

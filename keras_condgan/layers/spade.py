@@ -23,15 +23,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from keras_condgan.layers.spectral_normalization import SpectralConv2D
-
-
-def conv2d(filters, kernel_size, spectral_norm=False, **kwargs):
-    """A stride-1 "same" convolution, spectrally normalised if asked."""
-    kwargs.setdefault("padding", "same")
-    if spectral_norm:
-        return SpectralConv2D(filters, kernel_size, **kwargs)
-    return layers.Conv2D(filters, kernel_size, **kwargs)
+from keras_condgan.layers.convolution import conv2d
 
 
 def resize_nearest(images, size):

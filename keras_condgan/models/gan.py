@@ -3,15 +3,35 @@
 import os
 
 import keras
-import numpy as np
+from keras.src.callbacks.monitor_callback import MonitorCallback
 from keras_hub.models import Backbone
 from keras_hub.src.utils.python_utils import classproperty
 
-from keras_condgan import preset_utils
 from keras_condgan.callbacks import TerminateOnNonFiniteLoss
+from keras_condgan.presets_io import hub, registry, trust, weights_file
+from keras_condgan.presets_io.errors import PresetError
+from keras_condgan.presets_io.folder import WEIGHTS_FILE
 from keras_condgan.trainers import GANTrainer
 from keras_condgan.trainers.loss_scale import DynamicLossScale
-from keras_condgan.utils.images import check_image_values
+from keras_condgan.utils import files, inputs
+from keras_condgan.utils.images import (
+    DEFAULT_IMAGE_RANGE,
+    check_image_values,
+    image_range_argument,
+    unit_range_warning,
+)
+
+# `keras.Model.compile` arguments about losses and metrics, which a GAN defines itself.
+COMPILE_LOSS_ARGUMENTS = ("loss", "loss_weights", "metrics", "weighted_metrics")
+
+
+def loss_tracker(name):
+    """The running mean of one loss term over an epoch, as `fit` logs it."""
+    tracker = keras.metrics.Mean(name=name)
+    # Keras' monitoring callbacks (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau) read
+    # `_direction` to know that lower is better when no `mode=` is given.
+    tracker._direction = "down"
+    return tracker
 
 
 class GAN(GANTrainer, Backbone):
@@ -33,6 +53,11 @@ class GAN(GANTrainer, Backbone):
     part (GradientTape, `jax.value_and_grad`, autograd) is the `GANTrainer`
     mixin of `keras_condgan.trainers`.
 
+    Inputs: `fit` checks its data once, on the host, with `validate_fit_data` (a subclass
+    overrides that hook, not `fit`). Images are uint8 in [0, 255] or floats in
+    `image_range` (`(-1, 1)` unless the constructor or `model.image_range = (0, 1)` says
+    otherwise), mapped to [-1, 1] inside the model.
+
     The model is a KerasHub `Backbone`, so `from_preset`/`save_to_preset` and
     `keras_hub.models.Backbone.from_preset` work on its presets.
 
@@ -43,14 +68,14 @@ class GAN(GANTrainer, Backbone):
     an update whose gradients overflow is skipped and only that network's scale halves.
     """
 
-    # Names of the scalars the losses log; a `keras.metrics.Mean` tracks each.
+    # Names of the scalars the losses log; a `keras.metrics.Mean` tracks each (`loss_tracker`).
     loss_names = ("d_loss", "g_loss")
     # Dynamic loss scaling under mixed_float16, as Keras' LossScaleOptimizer: the starting
     # scale, and the finite updates in a row after which a scale doubles.
     initial_loss_scale = 2.0**15
     loss_scale_growth_steps = 2000
 
-    def __init__(self, generator, discriminator, discriminator_steps=1, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, discriminator_steps=1, seed=None, image_range=None, **kwargs):
         if int(discriminator_steps) < 0:
             raise ValueError(
                 "`discriminator_steps` must be a non-negative integer (0 trains the "
@@ -68,15 +93,33 @@ class GAN(GANTrainer, Backbone):
         self.discriminator = discriminator
         self.discriminator_steps = int(discriminator_steps)
         self.seed = seed
+        # As given (None: not said); `image_range` is the range in use.
+        self._declared_image_range = image_range_argument(image_range)
         # The training noise comes from this generator. Its state is a
         # non-trainable model variable, so JAX threads it through the compiled
         # step; Keras does not write SeedGenerator state into weights files.
         self.seed_generator = keras.random.SeedGenerator(seed, name="training_noise")
-        self.loss_trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
+        self.loss_trackers = [loss_tracker(name) for name in self.loss_names]
 
     @property
     def metrics(self):
         return list(self.loss_trackers)
+
+    def _give_loss_directions(self, callbacks):
+        """Sets `mode` on the monitoring callbacks (EarlyStopping, ModelCheckpoint,
+        ReduceLROnPlateau) that watch one of our loss trackers with `mode="auto"`.
+
+        Keras reads a metric's `_direction` only among the metrics `compile(metrics=...)`
+        creates (`keras/src/callbacks/monitor_callback.py`), not among a model's own trackers,
+        and otherwise asks for `mode=`; here each such callback gets the direction of the
+        tracker it watches (down: every tracked scalar is a loss)."""
+        directions = {m.name: m._direction for m in self.metrics if getattr(m, "_direction", None)}
+        for callback in callbacks:
+            if not isinstance(callback, MonitorCallback) or callback.mode != "auto" or callback.monitor_op is not None:
+                continue
+            direction = directions.get(str(callback.monitor).removeprefix("val_"))
+            if direction is not None:
+                callback.mode = "min" if direction == "down" else "max"
 
     # --- compile -------------------------------------------------------------
 
@@ -93,13 +136,20 @@ class GAN(GANTrainer, Backbone):
         discriminator_optimizer=None,
         jit_compile="auto",
         auto_scale_loss=True,
+        optimizer=None,
         **kwargs,
     ):
         """Configures the two optimizers.
 
+        The losses are not compile arguments: they are the model's own, chosen with its
+        constructor arguments (e.g. `adversarial_loss=`), so `loss=`, `loss_weights=`,
+        `metrics=` and `weighted_metrics=` are refused.
+
         Args:
             generator_optimizer, discriminator_optimizer: optimizers (or their
                 names/configs); default to `default_optimizers()`.
+            optimizer: instead of those two, one optimizer (or name/config) for both
+                networks: each network gets its own copy, with its own state.
             jit_compile: `"auto"` compiles the step with XLA on TensorFlow and
                 JAX and runs it eagerly on torch (where `True` would mean
                 `torch.compile`, which recompiles a GAN step without end).
@@ -109,6 +159,28 @@ class GAN(GANTrainer, Backbone):
             **kwargs: passed to `keras.Model.compile` (e.g. `run_eagerly`,
                 `steps_per_execution` on TensorFlow and JAX).
         """
+        refused = [name for name in COMPILE_LOSS_ARGUMENTS if kwargs.get(name) is not None]
+        if refused:
+            raise ValueError(
+                f"{type(self).__name__}.compile() takes no {', '.join(f'`{n}=`' for n in refused)}: a GAN's "
+                "losses are defined by the model, through its constructor arguments (see "
+                f"help({type(self).__name__})), and its logs are its loss terms "
+                f"({', '.join(self.loss_names)}). compile() takes `generator_optimizer=` and "
+                "`discriminator_optimizer=` (or one `optimizer=` for both)."
+            )
+        for name in COMPILE_LOSS_ARGUMENTS:
+            kwargs.pop(name, None)
+        if optimizer is not None:
+            if generator_optimizer is not None or discriminator_optimizer is not None:
+                raise ValueError(
+                    "Give either `optimizer=` (copied for each network) or `generator_optimizer=` "
+                    "and `discriminator_optimizer=`, not both."
+                )
+            # Two copies: each network's updates need their own optimizer state.
+            optimizer = keras.optimizers.get(optimizer)
+            generator_optimizer, discriminator_optimizer = (
+                optimizer.__class__.from_config(optimizer.get_config()) for _ in range(2)
+            )
         default_g, default_d = self.default_optimizers()
         g_opt = keras.optimizers.get(generator_optimizer) if generator_optimizer else default_g
         d_opt = keras.optimizers.get(discriminator_optimizer) if discriminator_optimizer else default_d
@@ -167,6 +239,9 @@ class GAN(GANTrainer, Backbone):
         return dict(self._gan_compile_config)
 
     def compile_from_config(self, config):
+        # A saved config's optimizers are deserialised here (`.keras` files, and a preset's
+        # config.json holding a compile_config): the same trust check as `from_config`.
+        trust.check_objects_are_trusted(config, f"the compile config of a {type(self).__name__}")
         config = dict(config)
         for key in ("generator_optimizer", "discriminator_optimizer"):
             config[key] = keras.optimizers.deserialize(config[key])
@@ -175,19 +250,82 @@ class GAN(GANTrainer, Backbone):
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
         """`keras.Model.fit`, plus a `TerminateOnNonFiniteLoss` (unless `callbacks`
         holds one): a NaN or infinite loss stops training with an error naming the
-        network and the step, and the model keeps its last good weights. NumPy
-        inputs are checked first: no empty arrays, float images finite and in [-1, 1]."""
-        for name, array in (("x", x), ("y", y)):
-            if isinstance(array, np.ndarray):
-                if len(array) == 0:
-                    raise ValueError(f"Cannot train on an empty batch: `{name}` has 0 samples.")
-                if array.dtype.kind == "f" and array.ndim >= 3:  # images, not labels
-                    check_image_values(array, f"images in `{name}`")
+        network and the step, and the model keeps its last good weights.
+
+        The data (and `validation_data`) are checked first, by `validate_fit_data`:
+        arrays whole, the first batch of a `keras.utils.PyDataset` or of a float
+        `tf.data.Dataset` (see `keras_condgan.utils.inputs.fit_data_on_host`)."""
+        self._validate_fit_source(x, y)
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (tuple, list)):  # (x, y) or (x, y, sample_weight)
+            self._validate_fit_source(validation[0], validation[1] if len(validation) > 1 else None)
+        elif validation is not None:
+            self._validate_fit_source(validation, None)
         callbacks = list(callbacks or [])
         if not any(isinstance(c, TerminateOnNonFiniteLoss) for c in callbacks):
             # First, so that a broken epoch raises before checkpoints see its end.
             callbacks.insert(0, TerminateOnNonFiniteLoss())
+        self._give_loss_directions(callbacks)
         return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+
+    def _validate_fit_source(self, x, y):
+        data = inputs.fit_data_on_host(x, y)
+        if data is not None:
+            self.validate_fit_data(*data)
+
+    def validate_fit_data(self, x, y=None):
+        """Checks training data on the host before any step runs; the one place a subclass
+        checks what `fit` is given (the compiled step checks only static shapes and dtypes,
+        in `prepare_batch`, as it is traced).
+
+        Args:
+            x, y: NumPy arrays: the arrays given to `fit`, or the first batch of a dataset
+                (`y` None when the data hold no targets).
+        """
+        for name, array in (("x", x), ("y", y)):
+            if array is not None and len(array) == 0:
+                raise ValueError(f"Cannot train on an empty batch: `{name}` has 0 samples.")
+
+    # --- what the models take: image ranges -------------------------------------
+
+    @property
+    def image_range(self):
+        """`(low, high)`: the range of float images given to the model, `(-1, 1)` unless set
+        (constructor argument, or assigned here). uint8 images are always [0, 255]. Floats
+        are mapped linearly to the networks' [-1, 1] inside the model."""
+        return self._declared_image_range or DEFAULT_IMAGE_RANGE
+
+    @image_range.setter
+    def image_range(self, image_range):
+        self._declared_image_range = image_range_argument(image_range)
+        # The compiled steps hold the range as constants: trace them again.
+        self.train_function = self.test_function = None
+
+    def _range_for_call(self, image_range):
+        """`(range, declared)`: a call's `image_range`, else the model's."""
+        if image_range is not None:
+            return image_range_argument(image_range), True
+        return self.image_range, self._declared_image_range is not None
+
+    def check_images(self, images, name="images", image_range=None):
+        """Checks the values of NumPy images against the range in use (the call's, else the
+        model's): float images finite and in range. When no range was said, float images
+        that never go below 0 draw a warning, once per model: they look like [0, 1] images."""
+        image_range, declared = self._range_for_call(image_range)
+        check_image_values(images, name, image_range)
+        message = None if declared else unit_range_warning(images, name)
+        if message:
+            self._warn_once("unit_range", message)
+
+    def images_to_batch(self, images, image_shape, name="images", image_range=None):
+        """`keras_condgan.utils.inputs.images_to_batch` with the range in use, and the
+        warning for [0, 1]-looking floats when no range was said."""
+        image_range, declared = self._range_for_call(image_range)
+        on_unit_range = None if declared else (lambda message: self._warn_once("unit_range", message))
+        return inputs.images_to_batch(images, image_shape, image_range, name, on_unit_range)
+
+    def _warn_once(self, key, message):
+        inputs.warn_once(self, key, message)
 
     # --- the training step, once for all backends ---------------------------
 
@@ -270,7 +408,7 @@ class GAN(GANTrainer, Backbone):
         an interruption leaves the previous file whole (`ModelCheckpoint` and
         `BackupAndRestore` save through this)."""
         save = super().save_weights
-        preset_utils.write_file_atomically(
+        files.write_file_atomically(
             lambda path: save(path, overwrite=True, max_shard_size=max_shard_size), filepath, overwrite
         )
 
@@ -279,17 +417,20 @@ class GAN(GANTrainer, Backbone):
         save = super().save
         if zipped is False or not str(filepath).endswith(".keras"):  # a folder or another format
             return save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
-        preset_utils.write_file_atomically(lambda path: save(path, overwrite=True, **kwargs), filepath, overwrite)
+        files.write_file_atomically(lambda path: save(path, overwrite=True, **kwargs), filepath, overwrite)
 
     # --- presets ---------------------------------------------------------------
 
-    # Subclasses map preset names to their metadata and location.
+    # Each family maps its preset names to their metadata and location (its `*_presets.py`);
+    # `presets_io.registry` gathers a class's and its subclasses'.
     backbone_presets = {}
 
     @classproperty
     def presets(cls):
-        """The named presets of this model class: `{name: metadata}`."""
-        return {name: entry["metadata"] for name, entry in cls.backbone_presets.items()}
+        """The named presets `from_preset` takes: `{name: metadata}`, where each metadata dict
+        also names the `family` (the class the preset builds) and its `location` (bundled
+        folder or hub handle). On `GAN`, the presets of every family."""
+        return registry.describe_presets(cls)
 
     @classmethod
     def from_preset(cls, preset, load_weights=True, **kwargs):
@@ -297,24 +438,43 @@ class GAN(GANTrainer, Backbone):
 
         Args:
             preset: a name from `presets`, a local preset folder, or a
-                `hf://org/name` / `kaggle://org/model/keras/variant` handle.
+                `hf://org/name` / `kaggle://org/model/keras/variant` handle. On `GAN`,
+                the preset of any family, which builds that family's class.
             load_weights: `False` builds the architecture with fresh weights.
+            **kwargs: passed to the model's constructor (e.g. `dtype="mixed_bfloat16"`).
         """
-        handle = preset_utils.resolve_preset(preset, cls.backbone_presets, cls.__name__)
+        handle = registry.resolve_preset(preset, cls)
         if "://" in handle:
-            preset_utils.fetch_hub_config(handle)
-        # Checked before KerasHub deserialises anything: trusted classes only, and
-        # weights that match the checksum recorded when the preset was saved.
-        weights_path = preset_utils.checked_preset_files(handle)
+            hub.fetch_hub_config(handle)
+        # Checked before KerasHub deserialises anything: trusted classes only. The weights
+        # are checked against their recorded checksum by `load_weights`, before they are read.
+        weights_path = trust.checked_preset_files(handle)
         try:
             return super().from_preset(handle, load_weights=load_weights, **kwargs)
+        except PresetError:
+            raise
         except (ValueError, KeyError, TypeError) as error:
             if "not a subclass" in str(error):
                 raise
-            raise preset_utils.PresetError(
+            raise PresetError(
                 f"Could not build {cls.__name__} from preset {handle!r}: its config.json and "
                 f"{os.path.basename(weights_path)} do not fit this model ({type(error).__name__}: {error})"
             ) from error
+
+    @classmethod
+    def from_config(cls, config):
+        # Every way of building a model from a saved config comes here (`from_preset`, KerasHub's
+        # `Backbone.from_preset`, `.keras` files) before anything nested in the config is
+        # deserialised: refuse classes from outside the trusted packages, and lambdas.
+        trust.check_config_is_trusted({"class_name": cls.__name__, "config": config}, f"a {cls.__name__} config")
+        return super().from_config(config)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """`keras.Model.load_weights`; a preset's weights file (as KerasHub's
+        `Backbone.from_preset` and `from_preset` load it) is first checked against the sha256
+        its metadata.json records."""
+        trust.check_preset_weights(filepath)
+        return super().load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def save_to_preset(self, preset_dir, max_shard_size=10, weights_dtype=None):
         """Saves config, metadata (with the sha256 of the weights file, which
@@ -331,16 +491,18 @@ class GAN(GANTrainer, Backbone):
         def write(folder):
             Backbone.save_to_preset(fresh, folder, max_shard_size=max_shard_size)
             if weights_dtype is not None:
-                preset_utils.cast_weights_file(os.path.join(folder, preset_utils.WEIGHTS_FILE), weights_dtype)
-            preset_utils.record_weights_checksum(folder)
+                weights_file.cast_weights_file(os.path.join(folder, WEIGHTS_FILE), weights_dtype)
+            weights_file.record_weights_checksum(folder)
 
         # Written aside and then moved into place: an interrupted save leaves the previous
         # preset (if any) whole.
-        preset_utils.replace_folder_atomically(write, preset_dir)
+        files.replace_folder_atomically(write, preset_dir)
 
     def get_config(self):
         config = super().get_config()
         config.update(
             {"discriminator_steps": self.discriminator_steps, "seed": self.seed}
         )
+        if self._declared_image_range is not None:  # absent: configs stay as before
+            config["image_range"] = list(self._declared_image_range)
         return config

@@ -14,11 +14,37 @@ def image_shape_argument(image_shape):
     return image_shape
 
 
-def standardize_images(images, image_shape, name="images"):
+# The range models compute in, and the range of float images unless a model or a call says
+# otherwise (`image_range`). uint8 images are always taken as [0, 255].
+DEFAULT_IMAGE_RANGE = (-1.0, 1.0)
+
+
+def image_range_argument(image_range):
+    """An `image_range` argument as `(low, high)` floats, or None (not given); a clear error
+    for anything else."""
+    if image_range is None:
+        return None
+    try:
+        low, high = (float(v) for v in image_range)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`image_range` must be (low, high), e.g. (0, 1), (0, 255) or (-1, 1); got {image_range!r}."
+        ) from None
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"`image_range` must be finite with low < high; got {image_range!r}.")
+    return (low, high)
+
+
+def _range_text(image_range):
+    return "[{:g}, {:g}]".format(*image_range)
+
+
+def standardize_images(images, image_shape, name="images", image_range=None):
     """Checks a batch of images against `image_shape` and brings it to the
     models' range: uint8 [0, 255] -> float32 [-1, 1]; float images are taken as
-    already in [-1, 1]. Works on NumPy arrays and backend tensors (also while
-    tracing, where only the static shape is checked)."""
+    in `image_range` (default [-1, 1]) and mapped linearly to [-1, 1]. Works on
+    NumPy arrays and backend tensors (also while tracing, where only the static
+    shape is checked)."""
     image_shape = tuple(image_shape)
     if len(images.shape) != 4 or tuple(images.shape[1:]) != image_shape:
         raise ValueError(
@@ -28,24 +54,74 @@ def standardize_images(images, image_shape, name="images"):
     dtype = keras.backend.standardize_dtype(images.dtype)
     if dtype == "uint8":
         return ops.cast(images, "float32") / 127.5 - 1.0
+    image_range = image_range or DEFAULT_IMAGE_RANGE
     if not dtype.startswith("float"):
-        raise TypeError(f"Expected uint8 {name} in [0, 255] or float {name} in [-1, 1]; got dtype {dtype}.")
-    return ops.cast(images, "float32")
+        raise TypeError(
+            f"Expected uint8 {name} in [0, 255] or float {name} in {_range_text(image_range)}; got dtype {dtype}."
+        )
+    images = ops.cast(images, "float32")
+    if tuple(image_range) == DEFAULT_IMAGE_RANGE:
+        return images  # untouched, bit for bit
+    low, high = image_range
+    return (images - low) * (2.0 / (high - low)) - 1.0
 
 
-def check_image_values(images, name="images"):
+def to_model_range(images, image_range=None):
+    """NumPy images to float32 in [-1, 1] on the host: uint8 as [0, 255], floats as in
+    `image_range` (default [-1, 1]); the same arithmetic as `standardize_images`."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images.astype("float32") / np.float32(127.5) - np.float32(1.0)
+    images = images.astype("float32")
+    image_range = image_range or DEFAULT_IMAGE_RANGE
+    if tuple(image_range) == DEFAULT_IMAGE_RANGE:
+        return images
+    low, high = image_range
+    return (images - np.float32(low)) * np.float32(2.0 / (high - low)) - np.float32(1.0)
+
+
+def check_image_values(images, name="images", image_range=None):
     """Checks the values of NumPy images (shapes and dtypes: `standardize_images`): float
-    images must be finite and in [-1, 1] (a common slip is floats in [0, 255])."""
+    images must be finite and in `image_range` (default [-1, 1]). Floats in [0, 255] where
+    the range is narrower (as `keras.utils.img_to_array` gives them) are named as such,
+    with the fix."""
     images = np.asarray(images)
     if images.dtype != np.uint8 and images.dtype.kind == "f" and images.size:
         if not np.all(np.isfinite(images)):
             raise ValueError(f"The {name} contain NaN or infinite values.")
-        if images.min() < -1.001 or images.max() > 1.001:
+        image_range = image_range or DEFAULT_IMAGE_RANGE
+        low, high = float(images.min()), float(images.max())
+        tolerance = 1e-3 * (image_range[1] - image_range[0])
+        if low < image_range[0] - tolerance or high > image_range[1] + tolerance:
+            if low >= 0 and high <= 255 and image_range[1] < 255:
+                hint = (
+                    " They look like [0, 255] images (as `keras.utils.img_to_array` gives them): pass "
+                    "image_range=(0, 255), or convert them with `x.astype(\"uint8\")` (uint8 images are "
+                    "always read as [0, 255])."
+                )
+            else:
+                hint = " Pass uint8 images for [0, 255], or say the range of your floats with image_range=(low, high)."
             raise ValueError(
-                f"Float {name} must be in [-1, 1]; got values in [{images.min():.3g}, {images.max():.3g}]. "
-                "Pass uint8 images for [0, 255]."
+                f"Float {name} must be in {_range_text(image_range)}; got values in [{low:.3g}, {high:.3g}].{hint}"
             )
     return images
+
+
+def unit_range_warning(images, name="images"):
+    """The warning for float images given for the default [-1, 1] that never go below 0
+    (the commonest silent slip: `x / 255.0`), or None when they do not look so."""
+    images = np.asarray(images)
+    if images.dtype.kind != "f" or not images.size:
+        return None
+    low, high = float(images.min()), float(images.max())
+    if low < 0 or high <= 0 or high > 1.001:
+        return None
+    return (
+        f"The float {name} lie in [{low:.3g}, {high:.3g}], never below 0, but the model reads floats as "
+        "[-1, 1]: they look like [0, 1] images and would give washed-out results. Pass image_range=(0, 1) "
+        "(to the model, e.g. `model.image_range = (0, 1)`, or to translate/synthesize), or scale them with "
+        "`x * 2 - 1`. (Pass image_range=(-1, 1) if they really are [-1, 1] images; this warning is given once.)"
+    )
 
 
 def to_uint8(images):

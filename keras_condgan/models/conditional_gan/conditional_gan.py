@@ -9,6 +9,8 @@ from keras_condgan.models.conditional_gan.conditional_gan_discriminator import D
 from keras_condgan.models.conditional_gan.conditional_gan_generator import GENERATORS
 from keras_condgan.models.conditional_gan.conditional_gan_presets import backbone_presets
 from keras_condgan.models.gan import GAN
+from keras_condgan.utils import inputs
+from keras_condgan.utils.batching import predict_in_batches
 from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
 
 DEFAULT_FILTERS = {
@@ -39,12 +41,30 @@ class ConditionalGAN(GAN):
             `"least_squares"`.
         discriminator_steps: discriminator updates per generator update.
         seed: seed of the training noise.
+        image_range: `(low, high)` of float images given to `fit`, e.g. `(0, 1)` for
+            `x / 255.0` or `(0, 255)` for `keras.utils.img_to_array`; `(-1, 1)` when None
+            (float images that never go below 0 then draw a warning). Also settable later:
+            `model.image_range = (0, 1)`.
         dtype: the precision policy of every layer (e.g. `"mixed_bfloat16"`, or a
             `keras.DTypePolicy`); the global policy when None. Variables, logits and
             losses stay float32; see `GAN` for loss scaling under `"mixed_float16"`.
 
-    Images given to `fit` are uint8 in [0, 255] (scaled by the model) or
-    floats already in [-1, 1]; labels are integers in `[0, num_classes)`.
+    `fit` takes `(images, labels)`: NumPy arrays, a `tf.data.Dataset`, a
+    `keras.utils.PyDataset` or (on torch) a `DataLoader`. Images are uint8 in [0, 255]
+    (scaled by the model) or floats in `image_range`; grayscale images may omit the channel
+    axis. Labels are integer class ids in `[0, num_classes)` `(N,)` or one-hot rows
+    `(N, num_classes)` as `keras.utils.to_categorical` gives them (as in the keras.io
+    conditional GAN example); `generate` and `interpolate` take either too.
+
+    Example:
+
+    ```python
+    (x_train, y_train), _ = keras_condgan.datasets.mnist.load_data()
+    model = keras_condgan.ConditionalGAN(num_classes=10, image_range=(0, 1))
+    model.compile()
+    model.fit(x_train / 255.0, keras.utils.to_categorical(y_train, 10), batch_size=64)
+    digits = model.generate([3, 1, 4], seed=0)  # uint8 (3, 28, 28, 1)
+    ```
     """
 
     backbone_presets = backbone_presets
@@ -62,6 +82,7 @@ class ConditionalGAN(GAN):
         discriminator_steps=1,
         seed=None,
         dtype=None,
+        image_range=None,
         **kwargs,
     ):
         image_shape = image_shape_argument(image_shape)
@@ -90,7 +111,13 @@ class ConditionalGAN(GAN):
         generator = GENERATORS[architecture](image_shape, num_classes, latent_dim, conditioning, g_filters, dtype=dtype)
         discriminator = DISCRIMINATORS[architecture](image_shape, num_classes, conditioning, d_filters, dtype=dtype)
         super().__init__(
-            generator, discriminator, discriminator_steps=discriminator_steps, seed=seed, dtype=dtype, **kwargs
+            generator,
+            discriminator,
+            discriminator_steps=discriminator_steps,
+            seed=seed,
+            image_range=image_range,
+            dtype=dtype,
+            **kwargs,
         )
         self.image_shape = image_shape
         self.num_classes = num_classes
@@ -124,22 +151,34 @@ class ConditionalGAN(GAN):
         )
 
     def standardize_images(self, images):
-        """uint8 [0, 255] -> float [-1, 1]; float images are taken as already in [-1, 1].
+        """uint8 [0, 255] -> float [-1, 1]; float images are taken as in `image_range`.
 
         Grayscale images may come without their channel axis.
         """
         if len(images.shape) == 3 and self.image_shape[-1] == 1:
             images = ops.expand_dims(images, -1)
-        return standardize_images(images, self.image_shape)
+        return standardize_images(images, self.image_shape, image_range=self.image_range)
+
+    def _labels_expected(self):
+        return (
+            f"integer class labels in [0, {self.num_classes}) of shape (batch,) or (batch, 1), or one-hot "
+            f"labels of shape (batch, {self.num_classes})"
+        )
 
     def one_hot(self, labels):
+        """Class ids `(batch,)`/`(batch, 1)` or one-hot rows `(batch, num_classes)` -> float32
+        one-hot rows (traced code: only the static shape and dtype are checked here; a
+        one-hot row counts as the class of its largest entry)."""
+        shape = tuple(labels.shape)
         dtype = keras.backend.standardize_dtype(labels.dtype)
+        if len(shape) == 2 and shape[-1] == self.num_classes:
+            return ops.one_hot(ops.argmax(labels, axis=-1), self.num_classes)
         if not (dtype.startswith("int") or dtype.startswith("uint")):
-            raise TypeError(f"Expected integer class labels in [0, {self.num_classes}); got dtype {dtype}.")
-        if len(labels.shape) == 2 and labels.shape[-1] == 1:
+            raise TypeError(f"Expected {self._labels_expected()}; got {dtype} labels of shape {shape}.")
+        if len(shape) == 2 and shape[-1] == 1:
             labels = ops.squeeze(labels, -1)
         if len(labels.shape) != 1:
-            raise ValueError(f"Expected labels of shape (batch,) or (batch, 1); got {tuple(labels.shape)}.")
+            raise ValueError(f"Expected {self._labels_expected()}; got labels of shape {shape}.")
         return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
 
     def network_inputs(self, tensor, labels):
@@ -165,29 +204,42 @@ class ConditionalGAN(GAN):
         loss = self._g_loss_fn(fake_logits)
         return loss, {"g_loss": loss}
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        # Arrays can be checked whole before any step runs; batches of a
-        # dataset are checked as they are traced, by `prepare_batch`.
-        if isinstance(x, np.ndarray):
-            self.standardize_images(x[:1])
-            if self.conditional and y is None:
+    def validate_fit_data(self, x, y=None):
+        super().validate_fit_data(x, y)
+        self.standardize_images(x[:1])  # shape and dtype
+        self.check_images(x, "images in `x`")
+        if self.conditional:
+            if y is None:
                 raise self._labels_needed_error()
-        if isinstance(y, np.ndarray) and self.conditional:
             self.check_labels(y)
-        return super().fit(x, y, *args, **kwargs)
 
     # --- inference -----------------------------------------------------------
 
     def check_labels(self, labels):
-        """Validates class labels given as a NumPy array and returns them as int32."""
-        labels = np.asarray(labels)
+        """Validates class labels given on the host and returns them as int32 class ids:
+        integer ids `(N,)` or `(N, 1)`, or one-hot rows `(N, num_classes)` (each a single 1
+        among zeros, as `keras.utils.to_categorical` gives them)."""
+        labels = inputs.to_numpy(labels)
+        if labels.ndim == 2 and labels.shape[-1] == self.num_classes:
+            rows_ok = np.all((labels == 0) | (labels == 1), axis=-1) & (labels.sum(-1) == 1)
+            if not np.all(rows_ok):
+                row = int(np.argmin(rows_ok))
+                raise ValueError(
+                    f"One-hot labels must have a single 1 and zeros in every row (as "
+                    f"`keras.utils.to_categorical` gives them); row {row} is {labels[row].tolist()}. "
+                    "Soft label vectors go to `generate_from(latents, label_vectors)`."
+                )
+            return labels.argmax(-1).astype("int32")
         if labels.dtype.kind not in "iu":
-            raise TypeError(
-                f"Expected integer class labels in [0, {self.num_classes}); got dtype {labels.dtype}."
-            )
+            if labels.dtype.kind == "f" and labels.ndim == 2:
+                raise ValueError(
+                    f"Expected {self._labels_expected()}; got {labels.dtype} labels of shape {labels.shape}: "
+                    f"one-hot labels need one column per class ({self.num_classes})."
+                )
+            raise TypeError(f"Expected {self._labels_expected()}; got {labels.dtype} labels of shape {labels.shape}.")
         labels = labels.reshape(-1) if labels.ndim == 2 and labels.shape[-1] == 1 else labels
         if labels.ndim != 1:
-            raise ValueError(f"Expected labels of shape (batch,); got {labels.shape}.")
+            raise ValueError(f"Expected {self._labels_expected()}; got labels of shape {labels.shape}.")
         if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
             bad = labels[(labels < 0) | (labels >= self.num_classes)]
             raise ValueError(
@@ -202,28 +254,31 @@ class ConditionalGAN(GAN):
 
     def generate_from(self, latents, label_vectors=None, batch_size=256):
         """Runs the generator in inference mode on latents and (soft) label
-        vectors; returns uint8 images `(N, H, W, C)`."""
+        vectors `(N, num_classes)`; returns uint8 images `(N, H, W, C)`."""
         latents = np.asarray(latents, dtype="float32")
         if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
             raise ValueError(f"Expected latents of shape (N, {self.latent_dim}); got {latents.shape}.")
         if not np.all(np.isfinite(latents)):
             raise ValueError("Latents contain NaN or infinite values.")
-        outputs = []
-        for start in range(0, len(latents), batch_size):
-            stop = start + batch_size
-            labels = None if label_vectors is None else label_vectors[start:stop]
-            images = self.generator(self.network_inputs(latents[start:stop], labels), training=False)
-            outputs.append(to_uint8(ops.convert_to_numpy(images)))
-        if not outputs:
-            return np.zeros((0,) + self.image_shape, dtype="uint8")
-        return np.concatenate(outputs)
+        generator_inputs = [latents]
+        if self.conditional:
+            label_vectors = None if label_vectors is None else np.asarray(label_vectors, dtype="float32")
+            if label_vectors is None or label_vectors.shape != (len(latents), self.num_classes):
+                raise ValueError(
+                    f"Expected label vectors of shape ({len(latents)}, {self.num_classes}), one per latent; got "
+                    f"{None if label_vectors is None else label_vectors.shape}."
+                )
+            generator_inputs.append(label_vectors)
+        (images,) = predict_in_batches(self.generator, generator_inputs, batch_size, [self.image_shape])
+        return to_uint8(images)
 
     def generate(self, labels, seed=None, latents=None):
         """Generates one image per label.
 
         Args:
-            labels: integer class labels `(N,)`. For an unconditional GAN, the
-                number of images `N` (or `None` when `latents` are given).
+            labels: integer class labels `(N,)` or one-hot rows `(N, num_classes)`.
+                For an unconditional GAN, the number of images `N` (or `None` when
+                `latents` are given).
             seed: seed of the NumPy noise; the same seed and labels give the
                 same images on every backend.
             latents: optional noise `(N, latent_dim)` to use instead of a seed.
@@ -249,8 +304,8 @@ class ConditionalGAN(GAN):
         """Morphs one sample from `start_class` to `end_class`.
 
         The noise stays fixed while the label vector moves linearly from the
-        one-hot of `start_class` to that of `end_class`. Returns uint8 images
-        `(steps, H, W, C)`.
+        one-hot of `start_class` to that of `end_class` (class ids, or one-hot
+        rows). Returns uint8 images `(steps, H, W, C)`.
         """
         if not self.conditional:
             raise ValueError("interpolate() needs a conditional GAN (num_classes is None).")

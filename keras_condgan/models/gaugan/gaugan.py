@@ -11,7 +11,10 @@ from keras_condgan.models.gaugan.gaugan_discriminator import multiscale_discrimi
 from keras_condgan.models.gaugan.gaugan_encoder import encoder_depth, gaugan_encoder, reparameterize
 from keras_condgan.models.gaugan.gaugan_generator import check_grid, gaugan_generator
 from keras_condgan.models.gaugan.gaugan_presets import backbone_presets
-from keras_condgan.utils.images import check_image_values, image_shape_argument, standardize_images, to_uint8
+from keras_condgan.datasets import facades
+from keras_condgan.utils import inputs
+from keras_condgan.utils.batching import predict_in_batches
+from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
 
 PERCEPTUAL_NETWORK_CHOICES = ("auto",) + losses.PERCEPTUAL_NETWORKS + (None,)
 
@@ -115,15 +118,29 @@ class GauGAN(GAN):
             (no perceptual loss), or `"auto"`: `"vgg19"` when its weights are in the Keras
             cache, else `"vgg16"`, decided when the model is built (the config records the
             choice). The VGG is loaded at `compile` time, frozen and never saved.
+        discriminator_steps: discriminator updates per generator update (1).
         seed: seed of the training noise (z sampling).
+        image_range: `(low, high)` of float images (photos and style images), e.g. `(0, 1)`;
+            `(-1, 1)` when None (float images that never go below 0 then draw a warning).
+            Also settable later: `model.image_range = (0, 1)`.
         dtype: the precision policy of every layer of the three networks (e.g.
             `"mixed_bfloat16"`, or a `keras.DTypePolicy`); the global policy when None.
             Variables, the generated image, the logits, the encoder's mean and
             log-variance and the losses stay float32; see `GAN` for loss scaling under
             `"mixed_float16"`.
 
-    `fit` takes `(label_maps, images)`: label maps as integer class ids `(N, H, W)` or
-    one-hot floats `(N, H, W, num_classes)`; images uint8 in [0, 255] or float in [-1, 1].
+    `fit` takes `(label_maps, images)` of the model's size: label maps as integer class ids
+    `(N, H, W)` or one-hot floats `(N, H, W, num_classes)`; images uint8 in [0, 255] or floats
+    in `image_range`. `synthesize` takes label maps and style images as people have them (see
+    its docstring): one or a batch, files, PIL images, colour label maps, any size.
+
+    Example:
+
+    ```python
+    model = keras_condgan.GauGAN.from_preset("gaugan_facades")
+    colour_maps, photos = facades.load_data("test")        # uint8 colour label maps, photos
+    photo = model.synthesize(colour_maps[0], style_image=photos[1], seed=0)  # (256, 256, 3)
+    ```
 
     On a CPU, compile with `jit_compile=False` on TensorFlow: with XLA a 64 x 64 GauGAN's
     step took a minute to compile and ran at half the speed (measured on 2 cores).
@@ -149,8 +166,10 @@ class GauGAN(GAN):
         perceptual_weight=10.0,
         kl_weight=0.05,
         perceptual_network="auto",
+        discriminator_steps=1,
         seed=None,
         dtype=None,
+        image_range=None,
         **kwargs,
     ):
         image_shape = image_shape_argument(image_shape)
@@ -181,8 +200,15 @@ class GauGAN(GAN):
             int(discriminator_scales), spectral_norm, dtype=dtype,
         )
         encoder = gaugan_encoder(image_shape, latent_dim, encoder_filters, spectral_norm, dtype=dtype)
-        kwargs.pop("discriminator_steps", None)
-        super().__init__(generator, discriminator, discriminator_steps=1, seed=seed, dtype=dtype, **kwargs)
+        super().__init__(
+            generator,
+            discriminator,
+            discriminator_steps=discriminator_steps,
+            seed=seed,
+            image_range=image_range,
+            dtype=dtype,
+            **kwargs,
+        )
         # After `super().__init__()`, so that Keras tracks (and saves) it on every backend.
         self.encoder = encoder
         self.image_shape = image_shape
@@ -248,7 +274,7 @@ class GauGAN(GAN):
             )
         return {
             "label_maps": one_hot_label_maps(label_maps, self.image_shape[:2], self.num_classes),
-            "images": standardize_images(images, self.image_shape, "images"),
+            "images": standardize_images(images, self.image_shape, "images", self.image_range),
         }
 
     def sample_latent(self, images, training=True):
@@ -296,74 +322,112 @@ class GauGAN(GAN):
         logs["g_loss"] = loss
         return loss, logs
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        # Arrays are checked whole before any step runs (a class id out of range would
-        # one-hot to a zero vector unnoticed); batches of a dataset are checked as they
-        # are traced, by `prepare_batch`, for shape and dtype only.
-        if isinstance(x, np.ndarray):
-            check_label_maps(x, self.image_shape[:2], self.num_classes)
-            self.prepare_batch((x[:1], None if y is None else np.asarray(y)[:1]))
-        return super().fit(x, y, *args, **kwargs)
+    def validate_fit_data(self, x, y=None):
+        # Label maps are checked whole (a class id out of range would one-hot to a zero vector
+        # unnoticed); batches of a dataset are checked as they are traced, by `prepare_batch`,
+        # for shape and dtype only.
+        super().validate_fit_data(x, y)
+        check_label_maps(x, self.image_shape[:2], self.num_classes)
+        self.prepare_batch((x[:1], None if y is None else y[:1]))
+        self.check_images(y, "images")
 
     # --- inference ------------------------------------------------------------
 
-    def encode(self, style_image, batch_size=16):
-        """`(mean, log_variance)` of the latent of each style image (uint8 in [0, 255] or
-        float in [-1, 1], `(N, H, W, C)`), as float32 NumPy arrays `(N, latent_dim)`."""
-        style_image = np.asarray(style_image)
-        standardize_images(style_image[:0], self.image_shape, "style images")
-        check_image_values(style_image, "style images")
-        if style_image.dtype == np.uint8:
-            style_image = style_image.astype("float32") / 127.5 - 1.0
-        mean, log_variance = predict_in_batches(
-            self.encoder, [style_image.astype("float32")], batch_size, [(self.latent_dim,)] * 2
-        )
-        return mean, log_variance
+    def encode(self, style_image, batch_size=16, image_range=None):
+        """`(mean, log_variance)` of the latent of each style image, as float32 NumPy arrays
+        `(N, latent_dim)` (or `(latent_dim,)` for one image). Style images are taken as
+        `synthesize` takes them: arrays, files or PIL images, any size, uint8 or floats in
+        `image_range`."""
+        batch = self.images_to_batch(style_image, self.image_shape, "style images", image_range)
+        mean, log_variance = predict_in_batches(self.encoder, [batch.values], batch_size, [(self.latent_dim,)] * 2)
+        return (mean[0], log_variance[0]) if batch.layout == "single" else (mean, log_variance)
 
-    def synthesize(self, label_map, style_image=None, seed=None, batch_size=16):
+    def synthesize(
+        self, label_map, style_image=None, seed=None, batch_size=16, image_range=None, output_size="input",
+        palette=None,
+    ):
         """Generates images for label maps (networks in inference mode).
 
         Args:
-            label_map: integer class ids `(N, H, W)` in [0, num_classes), or float one-hot
-                maps `(N, H, W, num_classes)`.
-            style_image: optional style images, one per label map (uint8 in [0, 255] or
-                float in [-1, 1], `(N, H, W, C)`). Each is encoded, and the latent is the
-                mean of its encoding when `seed` is None (deterministic), else a sample of
+            label_map: one label map or a batch, or a list of them: integer class ids
+                `(H, W)`/`(N, H, W)` in [0, num_classes), float one-hot maps
+                `(H, W, num_classes)`/`(N, H, W, num_classes)`, uint8 colour label maps
+                `(H, W, 3)`/`(N, H, W, 3)` (decoded with `palette`), or image files and PIL
+                images (palette and grayscale PNGs hold class ids, RGB ones colours). Any
+                height and width (resized with nearest neighbour).
+            style_image: optional style images, one per label map or one for all, given as
+                `Pix2Pix.translate` takes images (arrays, files, PIL images, any size, uint8
+                or floats in `image_range`). Each is encoded, and the latent is the mean of
+                its encoding when `seed` is None (deterministic), else a sample of
                 N(mean, var) drawn with `seed` (a variation on the style).
             seed: without style images, latents are drawn from N(0, I) (the KL prior) with
                 this seed (fresh randomness when None).
             batch_size: images per generator call; results do not depend on it.
+            image_range: `(low, high)` of float style images; the model's when None.
+            output_size: `"input"` gives each image at its label map's height and width,
+                `"model"` at the model's.
+            palette: `(num_classes, 3)` RGB colours of the classes, to decode colour label
+                maps (nearest colour); for a 12-class model, the facades palette
+                (`facades.labels_from_colors`) when None.
 
         Returns:
-            uint8 images `(N, H, W, C)`.
+            uint8 images, as the label maps came: `(H, W, C)` for one, `(N, H, W, C)` for a
+            batch, a list for a list.
         """
-        label_map = check_label_maps(label_map, self.image_shape[:2], self.num_classes)
-        count = len(label_map)
+        maps = inputs.label_maps_to_batch(
+            label_map, self.image_shape[:2], self.num_classes, self._color_decoder(palette)
+        )
+        label_maps = check_label_maps(maps.values, self.image_shape[:2], self.num_classes)
+        count = len(label_maps)
         rng = np.random.default_rng(seed)
         if style_image is None:
             latents = rng.standard_normal((count, self.latent_dim)).astype("float32")
         else:
-            style_image = np.asarray(style_image)
-            if style_image.ndim != 4 or len(style_image) != count:
+            style = self.images_to_batch(style_image, self.image_shape, "style images", image_range)
+            if style.layout == "single":
+                style = style._replace(values=np.repeat(style.values, count, axis=0))
+            if len(style.values) != count:
                 raise ValueError(
                     f"Expected one style image per label map, (batch={count}, "
-                    f"{', '.join(map(str, self.image_shape))}); got shape {style_image.shape}."
+                    f"{', '.join(map(str, self.image_shape))}), or a single style image for all; got "
+                    f"{len(style.values)} style images."
                 )
-            mean, log_variance = self.encode(style_image, batch_size)
+            mean, log_variance = predict_in_batches(
+                self.encoder, [style.values], batch_size, [(self.latent_dim,)] * 2
+            )
             latents = mean
             if seed is not None:
                 noise = rng.standard_normal(mean.shape).astype("float32")
                 latents = mean + np.exp(0.5 * log_variance) * noise
-        if label_map.dtype.kind in "iu":
-            label_map = np.eye(self.num_classes, dtype="float32")[label_map]
+        if label_maps.dtype.kind in "iu":
+            label_maps = np.eye(self.num_classes, dtype="float32")[label_maps]
         (images,) = predict_in_batches(
-            self.generator, [latents, label_map.astype("float32")], batch_size, [self.image_shape]
+            self.generator, [latents, label_maps.astype("float32")], batch_size, [self.image_shape]
         )
-        return to_uint8(images)
+        return inputs.restore_layout(to_uint8(images), maps, output_size)
+
+    def _color_decoder(self, palette):
+        """The function that turns a colour label map `(H, W, 3)` into class ids."""
+        if palette is None:
+            if self.num_classes != facades.NUM_CLASSES:
+                def refuse(rgb):
+                    raise ValueError(
+                        f"Colour label maps need the colour of each of the {self.num_classes} classes: pass "
+                        f"palette=<({self.num_classes}, 3) RGB colours>, or give class-id maps."
+                    )
+                return refuse
+            return facades.labels_from_colors
+        palette = np.asarray(palette)
+        if palette.shape != (self.num_classes, 3):
+            raise ValueError(
+                f"`palette` must hold one RGB colour per class, shape ({self.num_classes}, 3); got {palette.shape}."
+            )
+        if np.array_equal(palette, facades.PALETTE):
+            return facades.labels_from_colors
+        return lambda rgb: inputs.nearest_colors(rgb, palette)
 
     def get_config(self):
         config = super().get_config()
-        config.pop("discriminator_steps")
         config.update(
             {
                 "image_shape": list(self.image_shape),
@@ -384,30 +448,6 @@ class GauGAN(GAN):
             }
         )
         return config
-
-
-def predict_in_batches(model, inputs, batch_size, output_shapes):
-    """Runs `model` in inference mode over aligned NumPy `inputs`, `batch_size` rows at a
-    time; returns its outputs (shapes `(N,) + output_shapes[i]`) as NumPy arrays.
-
-    `predict_on_batch` runs the compiled predict function (XLA on JAX) without autograd.
-    The last batch is zero-padded to the size of the others, so that every call has the
-    same shape and compiles once; padding rows are dropped (in inference mode each
-    row's output depends on that row alone).
-    """
-    count = len(inputs[0])
-    outputs = [[np.zeros((0,) + tuple(shape), "float32")] for shape in output_shapes]
-    size = max(1, min(int(batch_size), count))
-    for start in range(0, count, size):
-        chunk = [x[start : start + size] for x in inputs]
-        rows = len(chunk[0])
-        if rows < size:
-            chunk = [np.concatenate([c, np.zeros((size - rows,) + c.shape[1:], c.dtype)]) for c in chunk]
-        results = model.predict_on_batch(chunk if len(chunk) > 1 else chunk[0])
-        results = results if isinstance(results, (list, tuple)) else [results]
-        for collected, result in zip(outputs, results, strict=True):
-            collected.append(np.asarray(result)[:rows])
-    return [np.concatenate(collected) for collected in outputs]
 
 
 class _Untracked:

@@ -28,8 +28,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from keras_condgan.layers.spade import conv2d
-from keras_condgan.models.gaugan.gaugan_encoder import instance_norm
+from keras_condgan.layers.convolution import conv2d
+from keras_condgan.layers.normalization import instance_normalization
 
 MAX_WIDTH_MULTIPLIER = 8
 PADDING = 2
@@ -79,7 +79,7 @@ def patch_discriminator(
         x = layers.ZeroPadding2D(PADDING, dtype=dtype, name=f"layer_{n}_pad")(x)
         x = conv2d(width, 4, spectral_norm, strides=strides, padding="valid", use_bias=False,
                    kernel_initializer=init, dtype=dtype, name=f"layer_{n}_conv")(x)
-        x = instance_norm(f"layer_{n}_norm", dtype)(x)
+        x = instance_normalization(f"layer_{n}_norm", dtype)(x)
         x = layers.LeakyReLU(0.2, dtype=dtype, name=f"layer_{n}_lrelu")(x)
         outputs.append(x)
     x = layers.ZeroPadding2D(PADDING, dtype=dtype, name="logits_pad")(x)

@@ -18,15 +18,11 @@ import math
 import keras
 from keras import layers, ops
 
-from keras_condgan.layers.spade import conv2d
+from keras_condgan.layers.convolution import conv2d
+from keras_condgan.layers.normalization import instance_normalization
 
 GRID = 4
 MAX_WIDTH_MULTIPLIER = 8
-
-
-def instance_norm(name, dtype=None):
-    # One group per channel; no learned scale and offset, as PyTorch's InstanceNorm2d default.
-    return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False, dtype=dtype, name=name)
 
 
 def encoder_depth(image_shape):
@@ -59,7 +55,7 @@ def gaugan_encoder(image_shape, latent_dim=256, filters=64, spectral_norm=True, 
         width = filters * min(2**i, MAX_WIDTH_MULTIPLIER)
         x = conv2d(width, 3, spectral_norm, strides=2, padding="valid", use_bias=False, dtype=dtype,
                    name=f"layer_{i}_conv")(x)
-        x = instance_norm(f"layer_{i}_norm", dtype)(x)
+        x = instance_normalization(f"layer_{i}_norm", dtype)(x)
     x = layers.LeakyReLU(0.2, dtype=dtype, name="output_lrelu")(x)
     x = layers.Flatten(dtype=dtype, name="flatten")(x)
     mean = layers.Dense(latent_dim, dtype="float32", name="mean")(x)

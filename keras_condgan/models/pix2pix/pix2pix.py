@@ -1,7 +1,6 @@
 """`Pix2Pix`: image-to-image translation with conditional adversarial networks (Isola et al., 2017)."""
 
 import keras
-import numpy as np
 from keras import ops
 
 from keras_condgan import losses
@@ -9,7 +8,9 @@ from keras_condgan.models.gan import GAN
 from keras_condgan.models.pix2pix.pix2pix_discriminator import patch_discriminator
 from keras_condgan.models.pix2pix.pix2pix_generator import default_depth, unet_generator
 from keras_condgan.models.pix2pix.pix2pix_presets import backbone_presets
-from keras_condgan.utils.images import check_image_values, image_shape_argument, standardize_images, to_uint8
+from keras_condgan.utils.batching import predict_in_batches
+from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
+from keras_condgan.utils.inputs import restore_layout
 
 PIX2PIX_ADVERSARIAL_LOSSES = ("bce", "least_squares", None)
 
@@ -44,14 +45,30 @@ class Pix2Pix(GAN):
             to train the generator with the L1 loss alone (the baseline of
             the paper's table 1; the discriminator is then not trained).
         l1_weight: lambda of the L1 term (100).
+        discriminator_steps: discriminator updates per generator update; 1 by default,
+            0 (and only 0) with `adversarial_loss=None`.
         seed: seed of the training randomness (dropout).
+        image_range: `(low, high)` of float images given to `fit` and `translate`, e.g.
+            `(0, 1)` or `(0, 255)`; `(-1, 1)` when None (float images that never go below 0
+            then draw a warning). Also settable later: `model.image_range = (0, 1)`.
         dtype: the precision policy of every layer (e.g. `"mixed_bfloat16"`, or a
             `keras.DTypePolicy`); the global policy when None. Variables, the
             generated image, logits and losses stay float32; see `GAN` for loss
             scaling under `"mixed_float16"`.
 
-    `fit` takes `(conditions, targets)` batches: uint8 images in [0, 255] or
-    float images in [-1, 1].
+    `fit` takes `(conditions, targets)` batches of the model's size: uint8 images in
+    [0, 255] or float images in `image_range`. `translate` takes what people have (see its
+    docstring): one image or a batch, file paths, PIL images, any size, RGBA or grayscale.
+
+    Example:
+
+    ```python
+    model = keras_condgan.Pix2Pix.from_preset("pix2pix_facades")
+    label_maps, _ = facades.load_data("test")                     # uint8 (106, 256, 256, 3)
+    photos = model.translate(label_maps[:4])                      # uint8 (4, 256, 256, 3)
+    photos = model.translate(label_maps[:4] / 255.0, image_range=(0, 1))  # floats in [0, 1]
+    photo = model.translate(PIL.Image.fromarray(label_maps[0]).resize((300, 200)))  # (200, 300, 3)
+    ```
     """
 
     backbone_presets = backbone_presets
@@ -68,8 +85,10 @@ class Pix2Pix(GAN):
         receptive_field=70,
         adversarial_loss="bce",
         l1_weight=100.0,
+        discriminator_steps=None,
         seed=None,
         dtype=None,
+        image_range=None,
         **kwargs,
     ):
         image_shape = image_shape_argument(image_shape)
@@ -77,15 +96,22 @@ class Pix2Pix(GAN):
             raise ValueError(
                 f"Unknown adversarial loss {adversarial_loss!r}; expected one of {PIX2PIX_ADVERSARIAL_LOSSES}."
             )
+        if discriminator_steps is None:
+            discriminator_steps = 0 if adversarial_loss is None else 1
+        elif adversarial_loss is None and int(discriminator_steps) != 0:
+            raise ValueError(
+                "adversarial_loss=None trains the generator with the L1 loss alone: there is no "
+                f"discriminator to update, so discriminator_steps must be 0; got {discriminator_steps!r}."
+            )
         depth = default_depth(image_shape) if depth is None else int(depth)
         generator = unet_generator(image_shape, output_channels, filters, depth, norm, dropout, dtype=dtype)
         discriminator = patch_discriminator(image_shape, output_channels, filters, receptive_field, norm, dtype=dtype)
-        kwargs.pop("discriminator_steps", None)
         super().__init__(
             generator,
             discriminator,
-            discriminator_steps=0 if adversarial_loss is None else 1,
+            discriminator_steps=discriminator_steps,
             seed=seed,
+            image_range=image_range,
             dtype=dtype,
             **kwargs,
         )
@@ -120,8 +146,8 @@ class Pix2Pix(GAN):
                 "`fit(x=conditions, y=targets)` or a dataset of (condition, target) batches."
             )
         return {
-            "conditions": standardize_images(conditions, self.image_shape, "condition images"),
-            "targets": standardize_images(targets, self.target_shape, "target images"),
+            "conditions": standardize_images(conditions, self.image_shape, "condition images", self.image_range),
+            "targets": standardize_images(targets, self.target_shape, "target images", self.image_range),
         }
 
     def discriminator_loss(self, batch, training=True):
@@ -144,43 +170,40 @@ class Pix2Pix(GAN):
             loss = loss + self._g_loss_fn(fake_logits)
         return loss, {"g_loss": loss, "l1_loss": l1}
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        # Arrays are checked whole before any step runs; batches of a dataset
-        # are checked as they are traced, by `prepare_batch`.
-        if isinstance(x, np.ndarray):
-            self.prepare_batch((x[:1], None if y is None else np.asarray(y)[:1]))
-        return super().fit(x, y, *args, **kwargs)
+    def validate_fit_data(self, x, y=None):
+        super().validate_fit_data(x, y)
+        self.prepare_batch((x[:1], None if y is None else y[:1]))  # shapes and dtypes
+        self.check_images(x, "condition images")
+        self.check_images(y, "target images")
 
     # --- inference ------------------------------------------------------------
 
-    def translate(self, images, batch_size=16):
+    def translate(self, images, batch_size=16, image_range=None, output_size="input"):
         """Translates condition images with the generator in inference mode
         (no dropout; batch normalisation uses its training statistics).
 
         Args:
-            images: uint8 images in [0, 255] or float images in [-1, 1],
-                `(N, H, W, C)` or one image `(H, W, C)`.
+            images: what people have, like KerasHub's image converters take: one image
+                (`(H, W, C)` or `(H, W)` array, file path, PIL image), a batch
+                `(N, H, W, C)`, or a list of single images. RGBA (alpha dropped) and
+                grayscale are converted to the model's channels; any height and width is
+                resized to the model's. uint8 in [0, 255], or floats in `image_range`.
             batch_size: images per generator call.
+            image_range: `(low, high)` of float images, e.g. `(0, 1)`; the model's
+                `image_range` when None.
+            output_size: `"input"` gives each result at its input's height and width;
+                `"model"` at the model's.
 
         Returns:
-            uint8 images of the same batch layout, `output_channels` channels.
+            uint8 images with `output_channels` channels, as the inputs came: one image
+            `(H, W, C)` for one, a batch `(N, H, W, C)` for a batch, a list for a list.
         """
-        images = np.asarray(images)
-        single = images.ndim == 3
-        if single:
-            images = images[None]
-        conditions = standardize_images(images, self.image_shape, "condition images")
-        check_image_values(images, "condition images")
-        outputs = [np.zeros((0,) + self.target_shape, dtype="uint8")]
-        for start in range(0, len(images), batch_size):
-            generated = self.generator(conditions[start : start + batch_size], training=False)
-            outputs.append(to_uint8(ops.convert_to_numpy(generated)))
-        outputs = np.concatenate(outputs)
-        return outputs[0] if single else outputs
+        batch = self.images_to_batch(images, self.image_shape, "condition images", image_range)
+        (generated,) = predict_in_batches(self.generator, [batch.values], batch_size, [self.target_shape])
+        return restore_layout(to_uint8(generated), batch, output_size)
 
     def get_config(self):
         config = super().get_config()
-        config.pop("discriminator_steps")
         config.update(
             {
                 "image_shape": list(self.image_shape),

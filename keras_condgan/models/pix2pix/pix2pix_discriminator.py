@@ -22,7 +22,8 @@ to every layer but the logits', which compute in float32 so that the losses do.
 import keras
 from keras import layers
 
-from keras_condgan.models.pix2pix.pix2pix_generator import MAX_FILTER_MULTIPLIER, normalization
+from keras_condgan.layers.normalization import normalization
+from keras_condgan.models.pix2pix.pix2pix_generator import MAX_FILTER_MULTIPLIER
 
 # receptive field -> number of stride-2 convolutions
 STRIDED_LAYERS = {16: 1, 70: 3, 286: 5}

@@ -26,20 +26,10 @@ import math
 import keras
 from keras import layers
 
-NORMALIZATIONS = ("batch", "instance")
+from keras_condgan.layers.normalization import normalization
+
 MAX_FILTER_MULTIPLIER = 8  # widths stop growing at 8 x filters (C512 for filters=64)
 DROPOUT_BLOCKS = 3
-
-
-def normalization(kind, name, dtype=None):
-    if kind == "batch":
-        # Momentum 0.9 is PyTorch's 0.1, as in the official code.
-        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, dtype=dtype, name=name)
-    if kind == "instance":
-        # One group per channel is instance normalisation; like the official
-        # code, without a learned scale and offset.
-        return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False, dtype=dtype, name=name)
-    raise ValueError(f"Unknown normalization {kind!r}; expected one of {NORMALIZATIONS}.")
 
 
 def default_depth(image_shape):

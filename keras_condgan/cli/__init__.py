@@ -1,0 +1,9 @@
+"""The `keras-condgan` command line (also `python -m keras_condgan`).
+
+Subcommands: `presets`, `generate`, `translate`, `synthesize`, `train`, `evaluate`,
+`publish`; `keras-condgan --help` lists them, `keras-condgan COMMAND --help` explains each.
+"""
+
+from keras_condgan.cli.main import main
+
+__all__ = ["main"]

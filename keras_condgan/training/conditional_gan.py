@@ -1,0 +1,98 @@
+"""Training a ConditionalGAN into a run folder: MNIST (as the `mnist_cgan` preset was
+trained) or a folder of class subfolders."""
+
+import os
+
+import keras
+
+from keras_condgan.callbacks import SampleGrid
+from keras_condgan.datasets import mnist
+from keras_condgan.datasets.class_folders import load_class_folders
+from keras_condgan.models.conditional_gan.conditional_gan import ConditionalGAN
+from keras_condgan.training import run_folder
+
+
+def load_training_data(data=None, mnist_dir=None, image_size=None, limit=None):
+    """`(images, labels, class_names)`: the MNIST training digits when `data` is None, else
+    the class subfolders of the folder `data` (`load_class_folders`)."""
+    if data is None:
+        (images, labels), _ = mnist.load_data(mnist_dir)
+        images = images[..., None]
+        if image_size not in (None, 28):
+            raise ValueError(f"MNIST digits are 28 x 28; got an image size of {image_size}.")
+        class_names = [str(c) for c in range(10)]
+    else:
+        images, labels, class_names = load_class_folders(data, image_size)
+    if limit:
+        images, labels = images[:limit], labels[:limit]
+    return images, labels, class_names
+
+
+def train_conditional_gan(
+    out,
+    data=None,
+    mnist_dir=None,
+    image_size=None,
+    latent_dim=64,
+    architecture="dcgan",
+    conditioning="concat",
+    generator_filters=(128, 64, 32),
+    discriminator_filters=(64, 128),
+    adversarial_loss="bce",
+    epochs=10,
+    batch_size=64,
+    seed=0,
+    time_limit=None,
+    weights_dtype=None,
+    limit=None,
+    tensorboard=None,
+    preset_dir=None,
+    verbose="auto",
+):
+    """Trains a ConditionalGAN (the `mnist_cgan` architecture by default) and writes the run
+    folder `out` (see `run_folder`) and its preset; running it again with the same `out`
+    resumes after the last finished epoch.
+
+    Args:
+        out: the run folder.
+        data: a folder of class subfolders; None for the MNIST training digits (read from
+            `mnist_dir`, `$KERAS_CONDGAN_MNIST_DIR`, or downloaded).
+        image_size: side the images are resized to (folders; MNIST is 28).
+        latent_dim, architecture, conditioning, generator_filters, discriminator_filters,
+            adversarial_loss: the `ConditionalGAN` arguments.
+        epochs, batch_size, seed: of `fit` (the seed also fixes the initial weights).
+        time_limit: seconds after which training stops at the end of an epoch.
+        weights_dtype: storage dtype of the preset's weights (None: as trained).
+        limit: train on the first N images only (smoke runs).
+        tensorboard: write TensorBoard logs (None: when TensorFlow is installed).
+        preset_dir: where the preset goes (default `<out>/preset`).
+        verbose: `fit`'s verbosity (1: progress bars, 2: a line per epoch).
+
+    Returns:
+        The trained model.
+    """
+    keras.utils.set_random_seed(seed)
+    images, labels, class_names = load_training_data(data, mnist_dir, image_size, limit)
+    model = ConditionalGAN(
+        image_shape=images.shape[1:],
+        num_classes=len(class_names),
+        latent_dim=latent_dim,
+        architecture=architecture,
+        conditioning=conditioning,
+        generator_filters=tuple(generator_filters),
+        discriminator_filters=tuple(discriminator_filters),
+        adversarial_loss=adversarial_loss,
+        seed=seed,
+    )
+    model.compile()
+    data_description = "MNIST training digits" if data is None else os.path.abspath(data)
+    run_folder.start_run(model, out, {"data": data_description, "class_names": class_names})
+    print(f"{len(images)} images of {len(class_names)} classes ({data_description}); "
+          f"{model.count_params():,} parameters")
+    callbacks = run_folder.run_callbacks(out, time_limit, tensorboard)
+    callbacks.append(SampleGrid(os.path.join(out, run_folder.SAMPLES_DIR), seed=seed))
+    run_folder.fit_and_save_preset(
+        model, out, weights_dtype, images, labels, batch_size=batch_size, epochs=epochs, shuffle=True,
+        callbacks=callbacks, verbose=verbose, preset_dir=preset_dir,
+    )
+    return model

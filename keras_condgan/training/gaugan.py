@@ -1,0 +1,96 @@
+"""Training a GauGAN into a run folder on the facades class maps -> photo task (as the
+`gaugan_facades` preset was trained)."""
+
+import os
+
+import keras
+import numpy as np
+
+from keras_condgan.callbacks import SampleGrid
+from keras_condgan.datasets import facades
+from keras_condgan.models.gaugan.gaugan import GauGAN
+from keras_condgan.training import run_folder
+
+SAMPLE_PAIRS = 6
+
+
+def train_gaugan(
+    out,
+    facades_dir=None,
+    image_size=64,
+    num_upsamples=4,
+    latent_dim=256,
+    generator_filters=16,
+    discriminator_filters=32,
+    encoder_filters=16,
+    spade_filters=32,
+    perceptual_network="auto",
+    jit_compile=None,
+    epochs=100,
+    batch_size=1,
+    seed=0,
+    time_limit=None,
+    weights_dtype="float16",
+    limit=None,
+    tensorboard=None,
+    verbose="auto",
+):
+    """Trains a GauGAN on the facades: the colour-coded label maps turned into class ids
+    (`facades.load_class_maps`), each training pair also mirrored (SPADE's augmentation), and
+    writes the run folder `out` (see `run_folder`) and its preset; running it again with the
+    same `out` resumes after the last finished epoch.
+
+    Args:
+        out: the run folder.
+        facades_dir: the facades folder (default `$KERAS_CONDGAN_FACADES_DIR`, or downloaded).
+        image_size: side of the square images (the label maps and photos are resized to it).
+        num_upsamples, latent_dim, generator_filters, discriminator_filters,
+            encoder_filters, spade_filters: the `GauGAN` arguments.
+        perceptual_network: `"auto"`, `"vgg16"`, `"vgg19"` or `"none"`/None (no VGG loss).
+        jit_compile: `compile`'s argument; None: False on TensorFlow (on a CPU its XLA step
+            compiled for a minute and then ran at half the speed), `"auto"` elsewhere.
+        epochs, batch_size, seed: of training.
+        time_limit: seconds after which training stops at the end of an epoch.
+        weights_dtype: storage dtype of the preset's weights (None: as trained).
+        limit: train on the first N pairs only (smoke runs).
+        tensorboard: write TensorBoard logs (None: when TensorFlow is installed).
+        verbose: `fit`'s verbosity (1: progress bars, 2: a line per epoch).
+
+    Returns:
+        The trained model.
+    """
+    keras.utils.set_random_seed(seed)
+    label_maps, photos = facades.load_class_maps("train", image_size, facades_dir)
+    if limit:
+        label_maps, photos = label_maps[:limit], photos[:limit]
+    label_maps = np.concatenate([label_maps, label_maps[:, :, ::-1]])
+    photos = np.concatenate([photos, photos[:, :, ::-1]])
+    test_maps, test_photos = facades.load_class_maps("test", image_size, facades_dir)
+
+    model = GauGAN(
+        image_shape=(image_size, image_size, 3),
+        num_classes=facades.NUM_CLASSES,
+        latent_dim=latent_dim,
+        generator_filters=generator_filters,
+        discriminator_filters=discriminator_filters,
+        encoder_filters=encoder_filters,
+        spade_filters=spade_filters,
+        num_upsamples=num_upsamples,
+        perceptual_network=None if perceptual_network in (None, "none") else perceptual_network,
+        seed=seed,
+    )
+    if jit_compile is None:
+        jit_compile = False if keras.backend.backend() == "tensorflow" else "auto"
+    model.compile(jit_compile=jit_compile)
+    run_folder.start_run(model, out, {"data": "CMP facades, class map -> photo"})
+    print(f"{len(label_maps)} training pairs (mirrored included); {model.count_params():,} parameters; "
+          f"perceptual network: {model.perceptual_network}")
+    callbacks = run_folder.run_callbacks(out, time_limit, tensorboard)
+    callbacks.append(
+        SampleGrid(os.path.join(out, run_folder.SAMPLES_DIR), test_maps[:SAMPLE_PAIRS], test_photos[:SAMPLE_PAIRS], seed=1)
+    )
+    run_folder.fit_and_save_preset(
+        model, out, weights_dtype, label_maps, photos, batch_size=batch_size, epochs=epochs, shuffle=True,
+        callbacks=callbacks, verbose=verbose,
+    )
+    return model
