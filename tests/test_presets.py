@@ -270,3 +270,18 @@ def test_an_unreachable_hf_hub_fails_within_seconds(tmp_path, monkeypatch):
     with pytest.raises(PresetUnreachableError, match="could not be reached"):
         ConditionalGAN.from_preset("hf://keras-condgan/anything")
     assert time.monotonic() - start < 5
+
+
+def test_hub_cache_folders_name_their_repository(tmp_path, monkeypatch):
+    """The weights check finds the metadata.json of a hub download from the folder KerasHub's
+    loader put the weights in (it fetches only config and weights)."""
+    from keras_condgan.presets_io import hub
+
+    snapshot = tmp_path / "hf" / "models--keras-condgan--tiny-gan" / "snapshots" / COMMIT
+    assert hub.hf_cache_origin(snapshot) == (str(tmp_path / "hf"), "keras-condgan/tiny-gan", COMMIT)
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kaggle"))
+    version = tmp_path / "kaggle" / "models" / "org" / "tiny" / "keras" / "tiny_preset" / "2"
+    assert hub.kaggle_cache_origin(version) == "org/tiny/keras/tiny_preset/2"
+    for elsewhere in (tmp_path / "a_preset", version.parent):
+        assert hub.hf_cache_origin(elsewhere) is None and hub.kaggle_cache_origin(elsewhere) is None
+    assert hub.fetch_beside(str(tmp_path / "a_preset" / "model.weights.h5"), "metadata.json") is None
