@@ -9,14 +9,23 @@ inside the package (`keras_condgan/bundled_presets/`), or `{"metadata": ..., "ha
 
 import importlib.resources
 import os
+import pathlib
 
 from keras_condgan.presets_io.errors import PresetError
 from keras_condgan.presets_io.hub import HUB_SCHEMES
 
 
 def bundled_presets_dir():
-    """The folder of the presets that ship inside the package."""
-    return importlib.resources.files("keras_condgan.bundled_presets")
+    """The folder of the presets that ship inside the package: `keras_condgan.bundled_presets`
+    once installed, or the repository's `presets/` when the package runs from a checkout on
+    `PYTHONPATH` without being installed (as the GPU scripts run it)."""
+    try:
+        return importlib.resources.files("keras_condgan.bundled_presets")
+    except ModuleNotFoundError:
+        checkout = pathlib.Path(__file__).resolve().parents[2] / "presets"
+        if checkout.is_dir():
+            return checkout
+        raise
 
 
 def _with_subclasses(cls):
