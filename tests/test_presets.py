@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import keras_condgan
+from conftest import ROOT
 from keras_condgan import GAN, ConditionalGAN, GauGAN, Pix2Pix, PresetError, PresetUnreachableError
 from keras_condgan.presets_io.registry import bundled_presets_dir
 
@@ -285,3 +286,17 @@ def test_hub_cache_folders_name_their_repository(tmp_path, monkeypatch):
     for elsewhere in (tmp_path / "a_preset", version.parent):
         assert hub.hf_cache_origin(elsewhere) is None and hub.kaggle_cache_origin(elsewhere) is None
     assert hub.fetch_beside(str(tmp_path / "a_preset" / "model.weights.h5"), "metadata.json") is None
+
+
+def test_a_source_checkout_finds_the_bundled_presets(monkeypatch):
+    # Run from a checkout on PYTHONPATH without installing (the GPU scripts do), the package
+    # `keras_condgan.bundled_presets` does not exist: the repository's presets/ is used.
+    from keras_condgan.presets_io import registry
+
+    def not_installed(package):
+        raise ModuleNotFoundError(f"No module named {package!r}")
+
+    monkeypatch.setattr(registry.importlib.resources, "files", not_installed)
+    folder = registry.bundled_presets_dir()
+    assert os.path.samefile(folder, os.path.join(ROOT, "presets"))
+    assert os.path.isfile(os.path.join(folder, "mnist_cgan", "config.json"))
