@@ -96,6 +96,9 @@ def test_patchgan_receptive_field_is_exact(receptive_field):
     # alone, changing a pixel on any edge of it does not. (Batch norm in
     # inference mode is affine, so it keeps the convolutions local.)
     size = 96
+    # Seeded: with tiny random weights, a corner pixel's weight in the logit varies from draw to
+    # draw, and an unlucky draw made the edge check flaky.
+    keras.utils.set_random_seed(0)
     discriminator = patch_discriminator((size, size, 1), 1, filters=2, receptive_field=receptive_field, norm="batch")
     if receptive_field == 1:
         stride, start = 1, 0
