@@ -10,10 +10,6 @@ from PIL import Image, UnidentifiedImageError
 from keras_condgan.cli.errors import UserError
 from keras_condgan.datasets.paired_images import IMAGE_EXTENSIONS
 
-# Modes whose pixels are single values (grayscale, or palette indices for "P").
-SINGLE_CHANNEL_MODES = ("1", "L", "I", "I;16", "I;16B", "I;16L", "F", "P")
-
-
 def note(message):
     print(f"keras-condgan: note: {message}", file=sys.stderr)
 
@@ -75,16 +71,6 @@ def read_rgb(path):
         note(f"{path} is {image.mode}, read as RGB ({how})")
         image = image.convert("RGB")
     return np.asarray(image)
-
-
-def resize(array, size, resample=Image.BICUBIC):
-    """An image array resized to `size = (height, width)` with Pillow."""
-    if array.shape[:2] == tuple(size):
-        return array
-    squeeze = array.ndim == 3 and array.shape[-1] == 1
-    image = Image.fromarray(array[..., 0] if squeeze else array)
-    resized = np.asarray(image.resize((size[1], size[0]), resample))
-    return resized[..., None] if squeeze else resized
 
 
 def save_png(array, path):

@@ -3,11 +3,11 @@
 import os
 
 import numpy as np
-from PIL import Image
 
 from keras_condgan.cli import images
 from keras_condgan.cli.errors import UserError
 from keras_condgan.cli.models import load_model
+from keras_condgan.utils.inputs import CLASS_ID_MODES
 
 
 def read_label_map(path, num_classes):
@@ -17,7 +17,7 @@ def read_label_map(path, num_classes):
     from keras_condgan.datasets import facades
 
     image = images.open_image(path)
-    if image.mode in images.SINGLE_CHANNEL_MODES:
+    if image.mode in CLASS_ID_MODES:
         labels = np.asarray(image).astype("int64")
         if labels.max() >= num_classes or labels.min() < 0:
             raise UserError(
@@ -42,16 +42,11 @@ def run(args):
             raise UserError(f"{path}: no such file")
     images.check_readable([args.labels] + ([args.style] if args.style else []))
     model = load_model(args.preset, "synthesize")
-    height, width = model.image_shape[:2]
     labels = read_label_map(args.labels, model.num_classes)
-    # Class ids are not averaged: nearest neighbour, as SPADE's code resizes label maps.
-    label_map = images.resize(labels.astype("uint8"), (height, width), Image.NEAREST).astype("int32")
-    style = None
-    if args.style:
-        style = images.resize(images.read_rgb(args.style), (height, width))[None]
-    image = model.synthesize(label_map[None], style_image=style, seed=args.seed)[0]
-    if args.size == "input":
-        image = images.resize(image, labels.shape)
+    style = images.read_rgb(args.style) if args.style else None
+    # `synthesize` resizes the label map (nearest neighbour) and the style photo to the
+    # model's size, and the result back to the label map's unless `--size model`.
+    image = model.synthesize(labels, style_image=style, seed=args.seed, output_size=args.size)
     folder = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(folder, exist_ok=True)
     images.save_png(image, args.out)

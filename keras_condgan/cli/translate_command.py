@@ -2,8 +2,6 @@
 
 import os
 
-import numpy as np
-
 from keras_condgan.cli import images
 from keras_condgan.cli.models import load_model
 
@@ -15,20 +13,14 @@ def run(args):
     images.check_readable(files)
     names = images.output_names(files)
     model = load_model(args.preset, "translate")
-    height, width, channels = model.image_shape
     os.makedirs(args.out, exist_ok=True)
     progress = keras.utils.Progbar(len(files), unit_name="image")
     for start in range(0, len(files), args.batch_size):
         chunk = files[start : start + args.batch_size]
+        # `translate` converts the channels to the model's and resizes to its size and back.
         originals = [images.read_rgb(path) for path in chunk]
-        batch = np.stack([images.resize(image, (height, width)) for image in originals])
-        if channels == 1:
-            batch = np.round(batch.astype("float32") @ np.array([0.299, 0.587, 0.114], "float32"))
-            batch = batch.astype("uint8")[..., None]
-        outputs = model.translate(batch)
-        for original, output, name in zip(originals, outputs, names[start : start + args.batch_size]):
-            if args.size == "input":
-                output = images.resize(output, original.shape[:2])
+        outputs = model.translate(originals, batch_size=len(chunk), output_size=args.size)
+        for output, name in zip(outputs, names[start : start + args.batch_size]):
             images.save_png(output, os.path.join(args.out, name))
         progress.add(len(chunk))
     print(f"wrote {len(files)} image{'s' if len(files) > 1 else ''} to {args.out}")

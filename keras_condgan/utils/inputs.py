@@ -29,7 +29,7 @@ PIL_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 OUTPUT_SIZES = ("input", "model")
 # PIL modes of single-channel images read as class ids (a palette PNG's indices are its ids,
 # as in Pascal VOC's label maps); other modes are colour label maps.
-CLASS_ID_MODES = ("P", "L", "1", "I", "I;16", "I;16B", "I;16L")
+CLASS_ID_MODES = ("P", "L", "1", "I", "I;16", "I;16B", "I;16L", "F")
 
 
 class Batch(NamedTuple):
