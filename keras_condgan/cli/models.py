@@ -13,6 +13,7 @@ def load_model(preset, command=None):
     """Loads `preset` (a run folder gives its preset, or its latest weights before training
     has ended) and checks that `command` (generate, translate, synthesize) serves its family."""
     import keras_condgan
+    from keras_condgan.presets_io.registry import looks_like_a_path
     from keras_condgan.training import run_folder
 
     path = os.path.expanduser(preset)
@@ -20,7 +21,7 @@ def load_model(preset, command=None):
         model = run_folder.model_from_run_folder(path)
     elif "://" in preset or os.path.exists(path) or preset in keras_condgan.presets():
         model = keras_condgan.GAN.from_preset(preset)
-    elif os.sep in preset or preset.startswith((".", "~")):
+    elif looks_like_a_path(preset):
         raise UserError(f"{preset}: no such folder")
     else:
         raise UserError(
