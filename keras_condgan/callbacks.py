@@ -1,5 +1,5 @@
-"""Training callbacks: sample grids, time limits, dataset epochs, and the non-finite loss check
-that `GAN.fit` adds."""
+"""Training callbacks: sample grids (PNG files and TensorBoard images), quality measures as
+metrics, time limits, dataset epochs, and the non-finite loss check that `GAN.fit` adds."""
 
 import colorsys
 import math
@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from keras_condgan.datasets import facades
-from keras_condgan.utils.images import save_image_grid
+from keras_condgan.utils.images import image_grid
 
 
 class TimeLimit(keras.callbacks.Callback):
@@ -61,8 +61,10 @@ def as_rgb(images):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """After every epoch, writes `<folder>/epoch_NNN.png`: what the model makes of fixed
-    inputs, so that a run can be watched epoch by epoch. One callback for every family:
+    """Every `every` epochs (and after the last), writes `<folder>/epoch_NNN.png`: what the
+    model makes of fixed inputs, so that a run can be watched as it trains; with `log_dir`,
+    the same grid also goes to TensorBoard (tag `samples`, step = epoch). One callback for
+    every family:
 
     - `ConditionalGAN`: one row per class, `per_class` digits each, from latents fixed by
       `seed` (the same every epoch); an unconditional GAN: `per_class` rows of `per_class`.
@@ -71,21 +73,34 @@ class SampleGrid(keras.callbacks.Callback):
       (fixed by `seed`) | generated in the style of the real photo | real photo.
 
     Args:
-        folder: where the grids go (created if missing).
+        folder: where the grids go (created if missing); None writes no PNG files.
         conditions, targets: the fixed pairs for Pix2Pix (uint8 images) and GauGAN (class-id
             maps `(N, H, W)` and uint8 photos), at the model's size. Unused for a cGAN.
         per_class: samples per class (cGAN).
         seed: seed of the cGAN's latents and of GauGAN's random style.
         scale: pixels per image pixel in the grid; by default small images are enlarged
             (`max(1, 64 // height)`).
+        every: epochs between grids.
+        log_dir: a TensorBoard log folder: the grids are written to its `train` run, where
+            `keras.callbacks.TensorBoard(log_dir)` writes the losses, so pass both the same
+            folder. Written with TensorFlow's summary writer on every Keras backend (TensorFlow
+            and TensorBoard must be installed: `pip install tensorboard`).
     """
 
-    def __init__(self, folder, conditions=None, targets=None, per_class=8, seed=0, scale=None):
+    def __init__(self, folder, conditions=None, targets=None, per_class=8, seed=0, scale=None, every=1, log_dir=None):
         super().__init__()
-        self.folder = folder
+        if folder is None and log_dir is None:
+            raise ValueError("SampleGrid needs a `folder` for PNG files, a TensorBoard `log_dir`, or both.")
+        if int(every) < 1:
+            raise ValueError(f"`every` is a number of epochs, at least 1; got {every}.")
+        self.folder, self.log_dir = folder, log_dir
         self.conditions, self.targets = conditions, targets
-        self.per_class, self.seed, self.scale = int(per_class), seed, scale
-        os.makedirs(folder, exist_ok=True)
+        self.per_class, self.seed, self.scale, self.every = int(per_class), seed, scale, int(every)
+        self._tf = self._writer = None
+        if folder is not None:
+            os.makedirs(folder, exist_ok=True)
+        if log_dir is not None:
+            self._tf, self._writer = tensorboard_writer(os.path.join(log_dir, "train"))
 
     def rows(self):
         """`(images, row_count, row_labels)` of the grid for the current model (the family
@@ -108,11 +123,97 @@ class SampleGrid(keras.callbacks.Callback):
         columns = [as_rgb(c) for c in columns]
         return np.stack(columns, axis=1).reshape((-1,) + columns[0].shape[1:]), len(columns[0]), None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def grid(self):
+        """The grid for the current model, as a `PIL.Image`."""
         images, rows, row_labels = self.rows()
         scale = self.scale or max(1, 64 // images.shape[1])
-        path = os.path.join(self.folder, f"epoch_{epoch + 1:03d}.png")
-        save_image_grid(images, path, rows=rows, row_labels=row_labels, scale=scale)
+        return image_grid(images, rows=rows, row_labels=row_labels, scale=scale)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not is_due(epoch, self.every, self.params):
+            return
+        grid = self.grid()
+        if self.folder is not None:
+            grid.save(os.path.join(self.folder, f"epoch_{epoch + 1:03d}.png"))
+        if self._writer is not None:
+            pixels = np.asarray(grid.convert("RGB"))
+            with self._writer.as_default():
+                self._tf.summary.image("samples", pixels[None], step=epoch + 1)
+            self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.flush()
+
+
+def is_due(epoch, every, params):
+    """Whether a callback that acts every `every` epochs acts after `epoch` (0-based): every
+    `every`-th epoch, and after the last epoch of `fit`, so the end of a run is always seen."""
+    return (epoch + 1) % every == 0 or epoch + 1 == (params or {}).get("epochs")
+
+
+def tensorboard_writer(folder):
+    """`(tf, writer)`: TensorFlow and a summary file writer for `folder`, on any
+    Keras backend: TensorBoard's file format is written by TensorFlow, as Keras' own
+    `TensorBoard` callback does it."""
+    try:
+        import tensorflow as tf
+
+        tf.summary.image  # provided by the tensorboard package
+    except (ImportError, AttributeError) as error:
+        raise ImportError(
+            "Writing TensorBoard images needs TensorFlow and TensorBoard: pip install tensorflow tensorboard "
+            "(or leave `log_dir` unset and read the PNG files)."
+        ) from error
+    return tf, tf.summary.create_file_writer(folder)
+
+
+class QualityMonitor(keras.callbacks.Callback):
+    """Measures the model's samples every `every` epochs (and after the last) and puts the
+    figures into the epoch's `logs` as `val_<name>`, as Keras does for validation metrics, so
+    that `ModelCheckpoint(monitor="val_kid", save_best_only=True)`, `EarlyStopping`,
+    `ReduceLROnPlateau`, `CSVLogger`, `TensorBoard` and the progress bar see them like any metric.
+
+    `measure` is a callable `measure(model) -> {name: float}` with a `directions` dict (`"max"`,
+    `"min"` or None per name): `keras_condgan.evaluation.quality.ClassifierQuality` (class
+    accuracy and KID of a cGAN, e.g. `ClassifierQuality.mnist()`) or `PairedQuality` (LPIPS and
+    KID of Pix2Pix / GauGAN on held-out pairs). `GAN.fit` runs this callback before the other
+    callbacks, whatever their order in the list, and gives the monitoring callbacks that watch
+    one of its figures with `mode="auto"` the right direction.
+
+    Between measurements the last measured figures stay in `logs` (so that `EarlyStopping`'s
+    patience counts epochs and the CSV log has no holes); `measured_epochs` lists the epochs
+    (1-based) that were measured.
+
+    Args:
+        measure: the measure (see above).
+        every: epochs between measurements (measuring takes a while: generating the images and
+            running the judge networks).
+        prefix: prefix of the names in `logs`.
+    """
+
+    def __init__(self, measure, every=1, prefix="val_"):
+        super().__init__()
+        if int(every) < 1:
+            raise ValueError(f"`every` is a number of epochs, at least 1; got {every}.")
+        if not callable(measure):
+            raise TypeError(f"`measure` must be callable as measure(model) -> dict; got {type(measure).__name__}.")
+        self.measure, self.every, self.prefix = measure, int(every), prefix
+        self.latest = {}
+        self.measured_epochs = []
+
+    @property
+    def directions(self):
+        """`{name in logs: "min" | "max"}` for the figures that have a better direction."""
+        return {self.prefix + name: mode for name, mode in getattr(self.measure, "directions", {}).items() if mode}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if is_due(epoch, self.every, self.params):
+            figures = self.measure(self.model)
+            self.latest = {self.prefix + name: float(value) for name, value in figures.items()}
+            self.measured_epochs.append(epoch + 1)
+        if logs is not None:
+            logs.update(self.latest)
 
 
 class NonFiniteLossError(FloatingPointError):

@@ -192,13 +192,19 @@ def history_rows(run_dir):
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="training and evaluation run the same code above `fit` on "
                     "every backend (the backends' steps are tested in test_trainer.py): one backend")
 def test_train_on_own_pairs_resume_and_evaluate(run, tmp_path, capsys):
-    pairs = paired_folder(tmp_path / "pairs")
-    train = ["train", "pix2pix", "--data", pairs, "--image-size", 32, "--filters", 4, "--out", "run"]
+    pairs = paired_folder(tmp_path / "pairs", test=4)  # KID needs 4 held-out pairs
+    train = ["train", "pix2pix", "--data", pairs, "--image-size", 32, "--filters", 4, "--out", "run", "--quality-every", 1]
     succeeded(run(*train, "--epochs", 1))
     run_dir = tmp_path / "run"
-    assert len(history_rows(run_dir)) == 1
+    rows = history_rows(run_dir)
+    assert len(rows) == 1 and float(rows[0]["val_lpips"]) > 0 and "val_kid" in rows[0]  # measured on test/
     assert os.listdir(run_dir / "samples") == ["epoch_001.png"]
-    assert os.path.isdir(run_dir / "logs")  # TensorBoard: TensorFlow is installed here
+    # TensorBoard (TensorFlow is installed here): the losses and the sample grid in one run
+    from tensorboard.backend.event_processing import event_accumulator
+
+    events = event_accumulator.EventAccumulator(str(run_dir / "logs" / "train"))
+    events.Reload()
+    assert {"samples", "epoch_g_loss"} <= set(events.Tags()["tensors"])
 
     # The same command with more epochs continues from the backup: only epoch 2 runs.
     second = succeeded(run(*train, "--epochs", 2))

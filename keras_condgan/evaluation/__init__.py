@@ -5,8 +5,10 @@ The `keras-condgan evaluate` command and the repository's tools/ scripts call th
   (`mnist_classifier`): class accuracy, diversity, Fréchet classifier distance.
 - `facades`: image-to-image models on paired test images (facades or your own): L1, PSNR,
   SSIM, LPIPS, FID, beside reference rows.
+- `quality`: measures to watch during training with `callbacks.QualityMonitor`
+  (`ClassifierQuality`, `PairedQuality`).
 """
 
-from keras_condgan.evaluation import facades, mnist, mnist_classifier
+from keras_condgan.evaluation import facades, mnist, mnist_classifier, quality
 
-__all__ = ["facades", "mnist", "mnist_classifier"]
+__all__ = ["facades", "mnist", "mnist_classifier", "quality"]

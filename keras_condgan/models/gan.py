@@ -7,7 +7,7 @@ from keras.src.callbacks.monitor_callback import MonitorCallback
 from keras_hub.models import Backbone
 from keras_hub.src.utils.python_utils import classproperty
 
-from keras_condgan.callbacks import TerminateOnNonFiniteLoss
+from keras_condgan.callbacks import QualityMonitor, TerminateOnNonFiniteLoss
 from keras_condgan.presets_io import hub, registry, trust, weights_file
 from keras_condgan.presets_io.errors import PresetError
 from keras_condgan.presets_io.folder import WEIGHTS_FILE
@@ -112,14 +112,20 @@ class GAN(GANTrainer, Backbone):
         Keras reads a metric's `_direction` only among the metrics `compile(metrics=...)`
         creates (`keras/src/callbacks/monitor_callback.py`), not among a model's own trackers,
         and otherwise asks for `mode=`; here each such callback gets the direction of the
-        tracker it watches (down: every tracked scalar is a loss)."""
+        tracker it watches (down: every tracked scalar is a loss), or of the `QualityMonitor`
+        figure it watches."""
         directions = {m.name: m._direction for m in self.metrics if getattr(m, "_direction", None)}
+        modes = {name: "min" if direction == "down" else "max" for name, direction in directions.items()}
+        modes.update({"val_" + name: mode for name, mode in modes.items()})
+        for monitor in callbacks:
+            if isinstance(monitor, QualityMonitor):
+                modes.update(monitor.directions)
         for callback in callbacks:
             if not isinstance(callback, MonitorCallback) or callback.mode != "auto" or callback.monitor_op is not None:
                 continue
-            direction = directions.get(str(callback.monitor).removeprefix("val_"))
-            if direction is not None:
-                callback.mode = "min" if direction == "down" else "max"
+            mode = modes.get(str(callback.monitor))
+            if mode is not None:
+                callback.mode = mode
 
     # --- compile -------------------------------------------------------------
 
@@ -250,7 +256,8 @@ class GAN(GANTrainer, Backbone):
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
         """`keras.Model.fit`, plus a `TerminateOnNonFiniteLoss` (unless `callbacks`
         holds one): a NaN or infinite loss stops training with an error naming the
-        network and the step, and the model keeps its last good weights.
+        network and the step, and the model keeps its last good weights. `QualityMonitor`
+        callbacks run before the others, so their figures reach every callback's `logs`.
 
         The data (and `validation_data`) are checked first, by `validate_fit_data`:
         arrays whole, the first batch of a `keras.utils.PyDataset` or of a float
@@ -263,8 +270,12 @@ class GAN(GANTrainer, Backbone):
             self._validate_fit_source(validation, None)
         callbacks = list(callbacks or [])
         if not any(isinstance(c, TerminateOnNonFiniteLoss) for c in callbacks):
-            # First, so that a broken epoch raises before checkpoints see its end.
             callbacks.insert(0, TerminateOnNonFiniteLoss())
+        # Keras hands one `logs` dict to the callbacks in list order. The loss check goes
+        # first, so that a broken epoch raises before checkpoints see its end (and before
+        # a broken model is measured); then the quality monitors, so that every other
+        # callback sees their figures. The rest keep the user's order.
+        callbacks.sort(key=lambda c: 0 if isinstance(c, TerminateOnNonFiniteLoss) else 1 if isinstance(c, QualityMonitor) else 2)
         self._give_loss_directions(callbacks)
         return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
 

@@ -5,9 +5,9 @@ import os
 
 import keras
 
-from keras_condgan.callbacks import SampleGrid
 from keras_condgan.datasets import mnist
 from keras_condgan.datasets.class_folders import load_class_folders
+from keras_condgan.evaluation.quality import ClassifierQuality
 from keras_condgan.models.conditional_gan.conditional_gan import ConditionalGAN
 from keras_condgan.training import run_folder
 
@@ -48,6 +48,7 @@ def train_conditional_gan(
     tensorboard=None,
     preset_dir=None,
     verbose="auto",
+    quality_every=None,
 ):
     """Trains a ConditionalGAN (the `mnist_cgan` architecture by default) and writes the run
     folder `out` (see `run_folder`) and its preset; running it again with the same `out`
@@ -67,10 +68,19 @@ def train_conditional_gan(
         tensorboard: write TensorBoard logs (None: when TensorFlow is installed).
         preset_dir: where the preset goes (default `<out>/preset`).
         verbose: `fit`'s verbosity (1: progress bars, 2: a line per epoch).
+        quality_every: every this many epochs (and after the last), measure the class accuracy
+            and KID of 100 digits per class with the MNIST judge classifier (trained once
+            when missing) as `val_class_accuracy` / `val_kid` (MNIST only).
 
     Returns:
         The trained model.
     """
+    if quality_every and data is not None:
+        raise ValueError(
+            "Measuring quality during training needs a judge classifier for the classes; the package has one "
+            "for the MNIST digits only (train without `data`), or pass your own `ClassifierQuality` to "
+            "`QualityMonitor` in Python."
+        )
     keras.utils.set_random_seed(seed)
     images, labels, class_names = load_training_data(data, mnist_dir, image_size, limit)
     model = ConditionalGAN(
@@ -90,7 +100,8 @@ def train_conditional_gan(
     print(f"{len(images)} images of {len(class_names)} classes ({data_description}); "
           f"{model.count_params():,} parameters")
     callbacks = run_folder.run_callbacks(out, time_limit, tensorboard)
-    callbacks.append(SampleGrid(os.path.join(out, run_folder.SAMPLES_DIR), seed=seed))
+    callbacks.append(run_folder.sample_grid(out, callbacks, seed=seed))
+    callbacks += run_folder.quality_monitor(lambda: ClassifierQuality.mnist(mnist_dir=mnist_dir), quality_every)
     run_folder.fit_and_save_preset(
         model, out, weights_dtype, images, labels, batch_size=batch_size, epochs=epochs, shuffle=True,
         callbacks=callbacks, verbose=verbose, preset_dir=preset_dir,

@@ -1,13 +1,11 @@
 """Training a GauGAN into a run folder on the facades class maps -> photo task (as the
 `gaugan_facades` preset was trained)."""
 
-import os
-
 import keras
 import numpy as np
 
-from keras_condgan.callbacks import SampleGrid
 from keras_condgan.datasets import facades
+from keras_condgan.evaluation.quality import PairedQuality
 from keras_condgan.models.gaugan.gaugan import GauGAN
 from keras_condgan.training import run_folder
 
@@ -34,6 +32,7 @@ def train_gaugan(
     limit=None,
     tensorboard=None,
     verbose="auto",
+    quality_every=None,
 ):
     """Trains a GauGAN on the facades: the colour-coded label maps turned into class ids
     (`facades.load_class_maps`), each training pair also mirrored (SPADE's augmentation), and
@@ -55,6 +54,8 @@ def train_gaugan(
         limit: train on the first N pairs only (smoke runs).
         tensorboard: write TensorBoard logs (None: when TensorFlow is installed).
         verbose: `fit`'s verbosity (1: progress bars, 2: a line per epoch).
+        quality_every: every this many epochs (and after the last), measure LPIPS and KID of
+            random-style images on the 106 test label maps (`val_lpips`, `val_kid`).
 
     Returns:
         The trained model.
@@ -86,9 +87,8 @@ def train_gaugan(
     print(f"{len(label_maps)} training pairs (mirrored included); {model.count_params():,} parameters; "
           f"perceptual network: {model.perceptual_network}")
     callbacks = run_folder.run_callbacks(out, time_limit, tensorboard)
-    callbacks.append(
-        SampleGrid(os.path.join(out, run_folder.SAMPLES_DIR), test_maps[:SAMPLE_PAIRS], test_photos[:SAMPLE_PAIRS], seed=1)
-    )
+    callbacks.append(run_folder.sample_grid(out, callbacks, test_maps[:SAMPLE_PAIRS], test_photos[:SAMPLE_PAIRS], seed=1))
+    callbacks += run_folder.quality_monitor(lambda: PairedQuality(test_maps, test_photos), quality_every)
     run_folder.fit_and_save_preset(
         model, out, weights_dtype, label_maps, photos, batch_size=batch_size, epochs=epochs, shuffle=True,
         callbacks=callbacks, verbose=verbose,

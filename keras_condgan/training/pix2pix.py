@@ -5,9 +5,10 @@ import os
 
 import keras
 
-from keras_condgan.callbacks import DatasetEpoch, SampleGrid
+from keras_condgan.callbacks import DatasetEpoch
 from keras_condgan.datasets import facades
 from keras_condgan.datasets.paired_images import PairedImageDataset, load_paired_images
+from keras_condgan.evaluation.quality import PairedQuality
 from keras_condgan.models.pix2pix.pix2pix import Pix2Pix
 from keras_condgan.training import run_folder
 from keras_condgan.utils.images import to_uint8
@@ -45,9 +46,9 @@ def find_pairs(data, data_b=None, direction="AtoB"):
 
 
 def load_training_pairs(data=None, data_b=None, direction=None, facades_dir=None, limit=None):
-    """`(train_pairs, sample_pairs, description)`: the facades train and test splits (label
+    """`(train_pairs, held_out_pairs, description)`: the facades train and test splits (label
     map -> photo) when `data` is None, else `find_pairs(data, data_b, direction)` (AtoB by
-    default), with samples from the training pairs when the folder has no held-out split."""
+    default; `held_out_pairs` is None when the folder has no held-out split)."""
     if data is None:
         if data_b is not None:
             raise ValueError("A second folder of B images needs the folder of A images too.")
@@ -61,9 +62,6 @@ def load_training_pairs(data=None, data_b=None, direction=None, facades_dir=None
         description = f"{os.path.abspath(data)}{' + ' + os.path.abspath(data_b) if data_b else ''} ({direction or 'AtoB'})"
     if limit:
         train = (train[0][:limit], train[1][:limit])
-    if samples is None:
-        samples = train
-    samples = (samples[0][:SAMPLE_PAIRS], samples[1][:SAMPLE_PAIRS])
     return train, samples, description
 
 
@@ -88,6 +86,7 @@ def train_pix2pix(
     limit=None,
     tensorboard=None,
     verbose="auto",
+    quality_every=None,
 ):
     """Trains a Pix2Pix model with the paper's jitter (`PairedImageDataset`) and writes the
     run folder `out` (see `run_folder`) and its preset; running it again with the same `out`
@@ -109,17 +108,26 @@ def train_pix2pix(
         limit: train on the first N pairs only (smoke runs).
         tensorboard: write TensorBoard logs (None: when TensorFlow is installed).
         verbose: `fit`'s verbosity (1: progress bars, 2: a line per epoch).
+        quality_every: every this many epochs (and after the last), measure LPIPS and KID on
+            the held-out pairs (`val_lpips`, `val_kid`; the facades test split, or your data's
+            `test/`/`val/` folder).
 
     Returns:
         The trained model.
     """
     keras.utils.set_random_seed(seed)
-    (conditions, targets), (sample_conditions, sample_targets), description = load_training_pairs(
-        data, data_b, direction, facades_dir, limit
-    )
+    (conditions, targets), held_out, description = load_training_pairs(data, data_b, direction, facades_dir, limit)
+    if quality_every and held_out is None:
+        raise ValueError(
+            "Measuring quality during training needs held-out pairs: put them in a test/ or val/ folder beside "
+            "train/ in your data folder."
+        )
     train = PairedImageDataset(conditions, targets, batch_size, image_size, augment=True, seed=seed, workers=workers)
-    samples = PairedImageDataset(sample_conditions, sample_targets, len(sample_conditions), image_size)[0]
-    samples = [to_uint8(s) for s in samples]
+
+    def at_model_size(pairs):
+        return [to_uint8(s) for s in PairedImageDataset(*pairs, len(pairs[0]), image_size)[0]]
+
+    samples = at_model_size([images[:SAMPLE_PAIRS] for images in held_out or (conditions, targets)])
     model = Pix2Pix(
         image_shape=(image_size, image_size, 3),
         filters=filters,
@@ -133,6 +141,7 @@ def train_pix2pix(
     run_folder.start_run(model, out, {"data": description, "direction": direction or ("BtoA" if data is None else "AtoB")})
     print(f"{len(conditions)} training pairs ({description}); {model.count_params():,} parameters")
     callbacks = [DatasetEpoch(train)] + run_folder.run_callbacks(out, time_limit, tensorboard)
-    callbacks.append(SampleGrid(os.path.join(out, run_folder.SAMPLES_DIR), *samples))
+    callbacks.append(run_folder.sample_grid(out, callbacks, *samples))
+    callbacks += run_folder.quality_monitor(lambda: PairedQuality(*at_model_size(held_out)), quality_every)
     run_folder.fit_and_save_preset(model, out, weights_dtype, train, epochs=epochs, callbacks=callbacks, verbose=verbose)
     return model

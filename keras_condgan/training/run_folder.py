@@ -6,7 +6,8 @@ written at the end.
     <out>/latest.weights.h5   the weights after the last finished epoch
     <out>/history.csv         one row of losses per epoch (appended to when resuming)
     <out>/samples/            `SampleGrid` pictures, one per epoch
-    <out>/logs/               TensorBoard logs (when TensorFlow, which writes them, is installed)
+    <out>/logs/               TensorBoard logs (when TensorFlow, which writes them, is installed):
+                              losses, the sample grids, and the quality figures when measured
     <out>/preset/             the preset, written when training ends
 
 Running the same training again with the same `<out>` resumes after the last finished epoch.
@@ -19,7 +20,7 @@ import time
 
 import keras
 
-from keras_condgan.callbacks import TimeLimit
+from keras_condgan.callbacks import QualityMonitor, SampleGrid, TimeLimit
 
 RUN_FILE = "run.json"
 BACKUP_DIR = "backup"
@@ -57,6 +58,20 @@ def run_callbacks(out, time_limit=None, tensorboard=None):
     if time_limit:
         callbacks.append(TimeLimit(time_limit))
     return callbacks
+
+
+def sample_grid(out, callbacks, *args, **kwargs):
+    """The run's `SampleGrid` (arguments as `SampleGrid`'s after the folder): a picture per
+    epoch in `<out>/samples/`, and the same as TensorBoard images beside the losses when the
+    run writes TensorBoard logs (a `TensorBoard` among `callbacks`)."""
+    log_dir = next((c.log_dir for c in callbacks if isinstance(c, keras.callbacks.TensorBoard)), None)
+    return SampleGrid(os.path.join(out, SAMPLES_DIR), *args, log_dir=log_dir, **kwargs)
+
+
+def quality_monitor(measure, every):
+    """`[QualityMonitor(measure(), every)]` when `every` (epochs) is given, else `[]`; `measure`
+    is called only then (building a measure loads its networks and data)."""
+    return [QualityMonitor(measure(), every=every)] if every else []
 
 
 def _comparable(config):
