@@ -221,11 +221,11 @@ def test_train_on_own_pairs_resume_and_evaluate(run, tmp_path, capsys):
     assert main(other) == 2
     assert "filters: 4 then 8" in capsys.readouterr().err
 
-    succeeded(run("evaluate", "run", "--data", pairs, "--limit", 2))
+    succeeded(run("evaluate", "run", "--data", pairs, "--limit", 4))
     with open(run_dir / "evaluation" / "evaluation.json") as f:
         summary = json.load(f)
-    assert summary["test_pairs"] == 2 and summary["image_size"] == 32
-    assert set(summary["results"]["model"]) == {"l1", "psnr", "ssim", "lpips", "fid"}
+    assert summary["test_pairs"] == 4 and summary["image_size"] == 32
+    assert set(summary["results"]["model"]) == {"l1", "psnr", "ssim", "lpips", "fid", "kid", "kid_standard_error"}
     assert "real_training_photos" in summary["results"]  # the FID floor, from the train/ photos
     assert os.path.isfile(run_dir / "evaluation" / "comparison.jpg")
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from keras_condgan.callbacks import QualityMonitor, SampleGrid
 from keras_condgan.evaluation.quality import ClassifierQuality, PairedQuality
-from keras_condgan.metrics import fid, kid, lpips
+from keras_condgan.metrics import fid, kid, lpips, paired_scores
 
 # --- KID ---------------------------------------------------------------------
 
@@ -270,5 +270,11 @@ def test_paired_quality_is_lpips_and_kid_against_the_targets():
     expected = kid.features_kid(real, fake, subsets=2, seed=0)
     assert figures["kid"] == pytest.approx(expected.value, rel=1e-6)
     assert figures["fid"] == pytest.approx(fid.features_distance(real, fake), rel=1e-6)
+    # The evaluation's table (metrics.paired_scores) reports the same KID beside FID.
+    scores = paired_scores(outputs, targets, measure.lpips_model, measure.inception)
+    default_blocks = kid.features_kid(real, fake)
+    assert (scores["kid"], scores["kid_standard_error"], scores["fid"]) == pytest.approx(
+        (default_blocks.value, default_blocks.standard_error, figures["fid"]), rel=1e-6
+    )
     with pytest.raises(ValueError, match="Unknown measures"):
         PairedQuality(conditions, targets, measures=("psnr",))

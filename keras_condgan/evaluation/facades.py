@@ -1,7 +1,8 @@
 """Measures of image-to-image models on paired test images, as the facades presets were
-measured: L1 (images in [-1, 1]), PSNR, SSIM, LPIPS and FID of each method's outputs against the
-real photos (`metrics.paired_scores`), beside two references: the mean training photo as a
-constant guess, and the FID of as many real training photos (the floor of FID at that count).
+measured: L1 (images in [-1, 1]), PSNR, SSIM, LPIPS, FID and KID (with its standard error) of each
+method's outputs against the real photos (`metrics.paired_scores`), beside two references: the mean
+training photo as a constant guess, and the FID and KID of as many real training photos (the floor
+of FID at that count).
 
 - `evaluate_pix2pix`: a Pix2Pix model on the facades test pairs (label map -> photo), or on
   pairs of your own; optionally beside an L1-only baseline.
@@ -37,7 +38,8 @@ def box_resize(images, size):
 def score_methods(outputs, photos, train_photos=None, seed=0, lpips_model=None, inception=None):
     """`metrics.paired_scores` of each method's outputs (`{name: uint8 images}`) against the
     photos, plus, when `train_photos` are given, the mean training photo as a constant guess
-    and the FID of as many real training photos (the floor of FID with this many images)."""
+    and the FID and KID of as many real training photos (the floor of FID with this many
+    images; KID's expected floor is 0 at any count)."""
     lpips_model = lpips_model or metrics.LPIPS()
     inception = inception or metrics.fid.load_inception()
     if train_photos is not None:
@@ -46,16 +48,24 @@ def score_methods(outputs, photos, train_photos=None, seed=0, lpips_model=None, 
     results = {name: metrics.paired_scores(images, photos, lpips_model, inception) for name, images in outputs.items()}
     if train_photos is not None and len(train_photos) >= len(photos):
         floor = np.random.default_rng(seed).choice(len(train_photos), len(photos), replace=False)
-        results["real_training_photos"] = {"fid": float(metrics.fid.fid(photos, train_photos[floor], network=inception))}
+        real = metrics.fid.inception_features(photos, network=inception)
+        training = metrics.fid.inception_features(train_photos[floor], network=inception)
+        floor_kid = metrics.kid.features_kid(real, training)
+        results["real_training_photos"] = {
+            "fid": metrics.fid.features_distance(real, training),
+            "kid": floor_kid.value,
+            "kid_standard_error": floor_kid.standard_error,
+        }
     return results
 
 
 def format_table(results, extra_columns=()):
-    """A Markdown table of the results; `extra_columns` are `(key, title)` pairs after FID."""
-    titles = [title for _, title in IMAGE_COLUMNS] + ["FID"] + [title for _, title in extra_columns]
+    """A Markdown table of the results; `extra_columns` are `(key, title)` pairs after KID."""
+    titles = [title for _, title in IMAGE_COLUMNS] + ["FID", "KID x 1000"] + [title for _, title in extra_columns]
     lines = [f"| method | {' | '.join(titles)} |", "|" + "---|" * (len(titles) + 1)]
     for name, row in results.items():
-        cells = [f"{row[k]:.3f}" if k in row else "" for k, _ in IMAGE_COLUMNS] + [f"{row['fid']:.1f}"]
+        kid = f"{1000 * row['kid']:.1f} ± {1000 * row['kid_standard_error']:.1f}" if "kid" in row else ""
+        cells = [f"{row[k]:.3f}" if k in row else "" for k, _ in IMAGE_COLUMNS] + [f"{row['fid']:.1f}", kid]
         cells += [f"{row[k]:.3f}" if k in row else "" for k, _ in extra_columns]
         lines.append(f"| {name} | {' | '.join(cells)} |")
     return "\n".join(lines)
