@@ -22,8 +22,10 @@ examples:
   keras-condgan generate --preset mnist_cgan --labels 3 5 7 --per-label 8 --out digits.png
   keras-condgan translate --preset pix2pix_facades my_label_maps/ --out photos/
   keras-condgan synthesize --preset gaugan_facades labels.png --style photo.jpg --out out.png
+  keras-condgan app                  # the web page: digits, Pix2Pix, GauGAN painting
   keras-condgan train pix2pix --data my_pairs/ --image-size 128 --epochs 50 --out runs/mine
   keras-condgan evaluate runs/mine --data my_pairs/
+  keras-condgan export --preset pix2pix_facades --format onnx --out pix2pix.onnx
   keras-condgan --backend jax train gaugan --epochs 10 --out runs/gaugan
 
 `keras-condgan COMMAND --help` explains each command. The backend is --backend, else
@@ -83,6 +85,10 @@ def add_training_options(parser, epochs, batch_size, weights_dtype, out):
     group.add_argument("--limit", type=positive_int, default=None, metavar="N", help="train on the first N examples only (smoke runs)")
     group.add_argument("--no-tensorboard", dest="tensorboard", action="store_false", default=None,
                        help="do not write TensorBoard logs to OUT/logs (written when TensorFlow is installed)")
+    group.add_argument("--quality-every", type=positive_int, default=None, metavar="N",
+                       help="every N epochs and after the last, measure quality on held-out data (cgan on MNIST: "
+                            "class accuracy and KID with the judge classifier; pix2pix, gaugan: LPIPS and KID) into "
+                            "history.csv and TensorBoard as val_*")
 
 
 def build_parser():
@@ -147,6 +153,26 @@ def build_parser():
     synthesize.add_argument("--seed", type=int, default=None, help="seed of the random style (or of the variation on --style)")
     synthesize.add_argument("--size", choices=("input", "model"), default="input", help="output at the label map's size (default) or the model's")
     synthesize.add_argument("--out", default="synthesized.png", help="the PNG to write (default synthesized.png)")
+
+    app = add_command(
+        commands, "app", "a local web page: digits, Pix2Pix and GauGAN painting",
+        "Serves a web page (Gradio; pip install \"keras-condgan[app]\") with a tab per model family:\n"
+        "digits of a chosen class and a class morph, a label map to a photo with Pix2Pix, and a\n"
+        "facade painted in the facades palette to a photo with GauGAN. The presets load once, at\n"
+        "start; the page runs locally, with no share link and nothing sent anywhere.",
+        "  keras-condgan app                                   # http://127.0.0.1:7860\n"
+        "  keras-condgan --backend jax app --port 8000 --open\n"
+        "  keras-condgan app --pix2pix-preset runs/mine --gaugan-preset none\n",
+    )
+    app.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
+    app.add_argument("--port", type=int, default=7860, help="(default 7860)")
+    app.add_argument("--cgan-preset", default="mnist_cgan", metavar="PRESET",
+                     help="the digits tab's ConditionalGAN, or none (default mnist_cgan)")
+    app.add_argument("--pix2pix-preset", default="pix2pix_facades", metavar="PRESET",
+                     help="the Pix2Pix tab's model, or none (default pix2pix_facades)")
+    app.add_argument("--gaugan-preset", default="gaugan_facades", metavar="PRESET",
+                     help="the GauGAN tab's model, or none (default gaugan_facades)")
+    app.add_argument("--open", action="store_true", help="open the page in the default browser")
 
     train = add_command(
         commands, "train", "train a model into a run folder (and resume it)",
@@ -260,6 +286,26 @@ def build_parser():
     publish.add_argument("folder", help="the preset folder (config.json, metadata.json, model.weights.h5, README.md)")
     publish.add_argument("handle", help="hf://org/name or kaggle://org/model/keras/variant")
     publish.add_argument("--dry-run", action="store_true", help="list what would be sent, send nothing")
+
+    export = add_command(
+        commands, "export", "write a generator for serving without Keras (SavedModel, ONNX, ...)",
+        "Writes a preset's generator (or, with --network encoder, GauGAN's style encoder) in a\n"
+        "format that a runtime without Keras serves, its inputs and outputs named: noise and\n"
+        "labels (ConditionalGAN), condition (Pix2Pix), latent and label_map (GauGAN) -> images in\n"
+        "[-1, 1]. Formats, by backend: tf_saved_model (TensorFlow, JAX), onnx (TensorFlow with\n"
+        "tf2onnx, JAX with jax2onnx, torch), litert (TensorFlow; torch with litert-torch), torch\n"
+        "(torch: a torch.export program), openvino (with openvino).",
+        "  keras-condgan export --preset pix2pix_facades --format onnx --out pix2pix.onnx\n"
+        "  keras-condgan --backend tensorflow export --preset mnist_cgan --format tf_saved_model --out mnist_cgan/\n"
+        "  keras-condgan export --preset gaugan_facades --network encoder --format onnx\n",
+    )
+    export.add_argument("--preset", required=True, help="preset name or folder, or run folder")
+    export.add_argument("--format", required=True, metavar="FORMAT",
+                        help="tf_saved_model, onnx, litert, torch or openvino (those the backend writes)")
+    export.add_argument("--network", default="generator", choices=("generator", "encoder"),
+                        help="generator (default) or encoder (GauGAN's style encoder)")
+    export.add_argument("--out", help="the file (a folder for tf_saved_model) to write (default: the preset's name "
+                        "with the format's suffix)")
     return parser
 
 
