@@ -63,7 +63,8 @@ def as_rgb(images):
 class SampleGrid(keras.callbacks.Callback):
     """Every `every` epochs (and after the last), writes `<folder>/epoch_NNN.png`: what the
     model makes of fixed inputs, so that a run can be watched as it trains; with `log_dir`,
-    the same grid also goes to TensorBoard (tag `samples`, step = epoch). One callback for
+    the same grid also goes to TensorBoard (tag `samples`; its step is the 0-based epoch, as
+    Keras' `TensorBoard` callback steps the epoch losses, so the two line up). One callback for
     every family:
 
     - `ConditionalGAN`: one row per class, `per_class` digits each, from latents fixed by
@@ -138,7 +139,7 @@ class SampleGrid(keras.callbacks.Callback):
         if self._writer is not None:
             pixels = np.asarray(grid.convert("RGB"))
             with self._writer.as_default():
-                self._tf.summary.image("samples", pixels[None], step=epoch + 1)
+                self._tf.summary.image("samples", pixels[None], step=epoch)
             self._writer.flush()
 
     def on_train_end(self, logs=None):

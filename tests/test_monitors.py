@@ -134,9 +134,9 @@ def test_sample_grid_writes_pngs_and_tensorboard_images_every_n_epochs(trained_r
     assert len(history.history["g_loss"]) == 4
     assert sorted(os.listdir(folder / "samples")) == ["epoch_002.png", "epoch_004.png"]
     images = tensorboard_images(str(folder / "logs" / "train"))
-    assert sorted(images) == [2, 4]
+    assert sorted(images) == [1, 3]  # 0-based epochs, as Keras' TensorBoard steps the losses
     png = np.asarray(Image.open(folder / "samples" / "epoch_004.png").convert("RGB"))
-    np.testing.assert_array_equal(images[4], png)
+    np.testing.assert_array_equal(images[3], png)
     # The grid is what the model draws now: one row per class from the fixed latents.
     grid = callbacks[4]
     np.testing.assert_array_equal(np.asarray(grid.grid().convert("RGB")), png)
