@@ -34,10 +34,17 @@ def resize_nearest(images, size):
     backends (half-pixel centres on TensorFlow and JAX, not on torch), which would make a
     model trained on one backend see slightly shifted label maps on another.
     """
-    in_h, in_w = images.shape[1], images.shape[2]
-    out_h, out_w = size
+    # int(): static sizes, also where a tracer hands them over as tensors (torch.onnx's
+    # TorchScript tracing, which exports a model with a dynamic batch size).
+    in_h, in_w = int(images.shape[1]), int(images.shape[2])
+    out_h, out_w = (int(side) for side in size)
     if (in_h, in_w) == (out_h, out_w):
         return images
+    if in_h % out_h == 0 and in_w % out_w == 0:
+        # Downsampling by whole factors (every SPADE layer of the generator): pixel i * factor,
+        # the same pixels as below, as a strided slice, which every exporter converts
+        # (torch.onnx's TorchScript exporter has no `take` on torch: it needs `aten::ravel`).
+        return images[:, :: in_h // out_h, :: in_w // out_w]
     rows = np.floor(np.arange(out_h) * in_h / out_h).astype("int32")
     cols = np.floor(np.arange(out_w) * in_w / out_w).astype("int32")
     return ops.take(ops.take(images, rows, axis=1), cols, axis=2)

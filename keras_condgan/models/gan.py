@@ -8,6 +8,7 @@ from keras_hub.models import Backbone
 from keras_hub.src.utils.python_utils import classproperty
 
 from keras_condgan.callbacks import QualityMonitor, TerminateOnNonFiniteLoss
+from keras_condgan.export import export_network
 from keras_condgan.presets_io import hub, registry, trust, weights_file
 from keras_condgan.presets_io.errors import PresetError
 from keras_condgan.presets_io.folder import WEIGHTS_FILE
@@ -429,6 +430,57 @@ class GAN(GANTrainer, Backbone):
         if zipped is False or not str(filepath).endswith(".keras"):  # a folder or another format
             return save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
         files.write_file_atomically(lambda path: save(path, overwrite=True, **kwargs), filepath, overwrite)
+
+    # --- export for serving ------------------------------------------------------
+
+    def exportable_networks(self):
+        """`{name: (network, output names)}`: the networks `export(network=name)` writes."""
+        return {"generator": (self.generator, ("images",))}
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, network="generator",
+               **kwargs):
+        """Exports the generator (not the whole GAN) for serving without Keras.
+
+        Unlike `keras.Model.export`, which would export the model's own graph, this writes one
+        network, its inputs and outputs named: the generator's inputs are the model's
+        (`ConditionalGAN`: `noise` `(N, latent_dim)` and, when conditional, `labels`
+        `(N, num_classes)` one-hot floats; `Pix2Pix`: `condition` `(N, H, W, C)` in [-1, 1];
+        `GauGAN`: `latent` `(N, latent_dim)` and `label_map` `(N, H, W, num_classes)` one-hot),
+        all float32, and its output `images` `(N, H, W, C)` in [-1, 1], which
+        `numpy.clip(numpy.round((images + 1) * 127.5), 0, 255).astype("uint8")` turns into what
+        `generate`, `translate` and `synthesize` return. The batch size is free (except LiteRT
+        from torch, which fixes it to `input_signature`'s, else 1).
+
+        Args:
+            filepath: where to write: a folder for `"tf_saved_model"`, else a file (`.onnx`,
+                `.tflite` for LiteRT, `.pt2` for torch).
+            format: `"tf_saved_model"` (TensorFlow, JAX; `tf.saved_model.load(path).serve(...)`
+                takes the inputs by name and returns `{"images": ...}`), `"onnx"` (TensorFlow
+                with tf2onnx, JAX with jax2onnx, torch; for onnxruntime), `"litert"` (TensorFlow;
+                torch with litert-torch), `"torch"` (torch: a `torch.export` program whose
+                module takes the inputs as keyword arguments) or `"openvino"` (with openvino).
+                A format that does not work on the running backend raises a ValueError listing
+                those that do; a missing package, an ImportError saying what to pip install.
+            verbose: print what was written (default True, as Keras).
+            input_signature: None, or one spec per input (e.g. `keras.InputSpec` with a fixed
+                batch size); the names are always the network's.
+            network: `"generator"`; for `GauGAN` also `"encoder"`, the style encoder
+                (`style_image` `(N, H, W, C)` in [-1, 1] -> `mean`, `log_variance`).
+            **kwargs: options of the format's exporter, as `keras.Model.export` takes them.
+
+        Returns:
+            `filepath`.
+        """
+        networks = self.exportable_networks()
+        if network not in networks:
+            raise ValueError(
+                f"{type(self).__name__}.export() writes one of its networks: {', '.join(map(repr, networks))}; "
+                f"got network={network!r}."
+            )
+        model, output_names = networks[network]
+        return export_network(
+            model, filepath, format, output_names, verbose=verbose, input_signature=input_signature, **kwargs
+        )
 
     # --- presets ---------------------------------------------------------------
 

@@ -406,6 +406,11 @@ class GauGAN(GAN):
         )
         return inputs.restore_layout(to_uint8(images), maps, output_size)
 
+    def exportable_networks(self):
+        """The generator, and the style encoder: `export(path, format, network="encoder")`
+        writes `style_image` `(N, H, W, C)` in [-1, 1] -> `mean`, `log_variance`."""
+        return {**super().exportable_networks(), "encoder": (self.encoder, ("mean", "log_variance"))}
+
     def _color_decoder(self, palette):
         """The function that turns a colour label map `(H, W, 3)` into class ids."""
         if palette is None:
