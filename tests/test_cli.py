@@ -254,7 +254,7 @@ def test_train_conditional_gan_on_class_folders(tmp_path):
 
 @pytest.mark.parametrize(
     "command", [[], ["presets"], ["generate"], ["translate"], ["synthesize"], ["train"], ["train", "cgan"],
-                ["train", "pix2pix"], ["train", "gaugan"], ["evaluate"], ["publish"]],
+                ["train", "pix2pix"], ["train", "gaugan"], ["evaluate"], ["publish"], ["app"], ["export"]],
 )
 def test_every_command_has_help_with_examples(command, capsys):
     from keras_condgan.cli.main import build_parser
