@@ -45,10 +45,13 @@ def score_methods(outputs, photos, train_photos=None, seed=0, lpips_model=None, 
     if train_photos is not None:
         mean_photo = np.round(train_photos.astype("float64").mean(0)).astype("uint8")
         outputs = {**outputs, "mean_training_photo": np.repeat(mean_photo[None], len(photos), axis=0)}
-    results = {name: metrics.paired_scores(images, photos, lpips_model, inception) for name, images in outputs.items()}
+    real = metrics.fid.inception_features(photos, network=inception)  # once, for every row
+    results = {
+        name: metrics.paired_scores(images, photos, lpips_model, inception, photo_features=real)
+        for name, images in outputs.items()
+    }
     if train_photos is not None and len(train_photos) >= len(photos):
         floor = np.random.default_rng(seed).choice(len(train_photos), len(photos), replace=False)
-        real = metrics.fid.inception_features(photos, network=inception)
         training = metrics.fid.inception_features(train_photos[floor], network=inception)
         floor_kid = metrics.kid.features_kid(real, training)
         results["real_training_photos"] = {
