@@ -13,6 +13,7 @@ from keras_condgan.models.gaugan.gaugan import GauGAN
 from keras_condgan.models.pix2pix.pix2pix import Pix2Pix
 from keras_condgan.presets_io import registry as _preset_registry
 from keras_condgan.presets_io.errors import PresetError, PresetUnreachableError
+from keras_condgan import schedules  # registers LinearDecay, so saved compile configs load
 from keras_condgan.utils.images import save_gif, save_image_grid
 from keras_condgan.version import __version__
 
@@ -35,6 +36,7 @@ __all__ = [
     "PresetError",
     "PresetUnreachableError",
     "save_gif",
+    "schedules",
     "presets",
     "save_image_grid",
     "__version__",

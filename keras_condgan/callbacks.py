@@ -225,7 +225,8 @@ class TerminateOnNonFiniteLoss(keras.callbacks.Callback):
     """Keras' `TerminateOnNaN` for both networks of a GAN, keeping the last good weights.
 
     After every training batch, checks the discriminator's and the generator's losses
-    (`d_loss`, `g_loss`: running means over the epoch, so one bad step is enough). On a
+    (`d_loss`, `g_loss`, and `gradient_penalty` when the model has one: running means over
+    the epoch, so one bad step is enough). On a
     NaN or infinite value, it puts back the weights the model had at the start of the
     epoch (the last ones known to give finite losses) and raises `NonFiniteLossError`
     naming the network and the step. Raising, rather than quietly ending `fit`, also
@@ -244,7 +245,9 @@ class TerminateOnNonFiniteLoss(keras.callbacks.Callback):
     # `on_train_batch_end` only reads the logs and records what it found.
     async_safe = True
 
-    def __init__(self, loss_names=(("d_loss", "discriminator"), ("g_loss", "generator"))):
+    def __init__(
+        self, loss_names=(("d_loss", "discriminator"), ("gradient_penalty", "discriminator"), ("g_loss", "generator"))
+    ):
         super().__init__()
         self.loss_names = loss_names
         self._good_weights = None

@@ -34,10 +34,21 @@ def generator_least_squares(fake_logits):
     return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
 
 
+def discriminator_wasserstein(real_logits, fake_logits):
+    # Arjovsky et al. (WGAN, 2017): the critic maximises E D(real) - E D(fake). It must be kept
+    # (close to) 1-Lipschitz, e.g. by the WGAN-GP gradient penalty (`gradient_penalty="wgan-gp"`).
+    return ops.mean(fake_logits) - ops.mean(real_logits)
+
+
+def generator_wasserstein(fake_logits):
+    return -ops.mean(fake_logits)
+
+
 ADVERSARIAL_LOSSES = {
     "bce": (discriminator_bce, generator_bce),
     "hinge": (discriminator_hinge, generator_hinge),
     "least_squares": (discriminator_least_squares, generator_least_squares),
+    "wgan": (discriminator_wasserstein, generator_wasserstein),
 }
 
 

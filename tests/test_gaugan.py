@@ -135,7 +135,8 @@ def test_the_losses_see_a_list_of_scales_for_any_number_of_scales(scales):
     # for a list of scales.
     model = tiny_gaugan(discriminator_scales=scales, discriminator_layers=2)
     label_maps = np.eye(NUM_CLASSES, dtype="float32")[np.zeros((2, SIZE, SIZE), "int32")]
-    outputs = model.discriminate(label_maps, np.zeros((2, SIZE, SIZE, 3), "float32"), training=False)
+    batch = {"label_maps": label_maps}
+    (outputs,) = model.discriminator_outputs(batch, [np.zeros((2, SIZE, SIZE, 3), "float32")], training=False)
     assert len(outputs) == scales
     assert all(len(scale) == 3 for scale in outputs)  # two activations and the logits per scale
 

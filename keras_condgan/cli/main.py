@@ -66,6 +66,34 @@ def flag(text):
     return values[text.lower()]
 
 
+def non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text}")
+    return value
+
+
+def augment_option(text):
+    """A DiffAugment policy (`--augment color,translation,cutout`), checked as the models check
+    it; `none` or an empty string: off."""
+    # Imported here: the package's import has loaded Keras already, this module does not.
+    from keras_condgan.layers.diff_augment import augment_policy
+
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return augment_policy(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def ema_decay_option(text):
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a decay between 0 and 1, e.g. 0.999; got {text}")
+    return value
+
+
 def add_command(subparsers, name, summary, description, examples):
     return subparsers.add_parser(
         name, help=summary, description=description, epilog="examples:\n" + examples
@@ -89,6 +117,18 @@ def add_training_options(parser, epochs, batch_size, weights_dtype, out):
                        help="every N epochs and after the last, measure quality on held-out data (cgan on MNIST: "
                             "class accuracy and KID with the judge classifier; pix2pix, gaugan: LPIPS and KID) into "
                             "history.csv and TensorBoard as val_*")
+    group.add_argument("--ema-decay", type=ema_decay_option, default=None, metavar="DECAY",
+                       help="keep an exponential moving average of the generator's weights with this decay (e.g. "
+                            "0.999), which sampling and the preset use (default: off)")
+    group.add_argument("--decay-epochs", type=non_negative_int, default=0, metavar="N",
+                       help="the last N of --epochs decay both learning rates linearly towards zero, as pix2pix's "
+                            "--n_epochs 100 --n_epochs_decay 100 is --epochs 200 --decay-epochs 100 (default 0: constant)")
+    group.add_argument("--init-from", metavar="PRESET", default=None,
+                       help="start from the weights of this preset (name, folder or handle) of the same "
+                            "architecture: fine-tuning")
+    group.add_argument("--augment", type=augment_option, default=None, metavar="POLICY",
+                       help="DiffAugment (Zhao et al. 2020) of what the discriminator sees: policies among color, "
+                            "translation, cutout, comma-separated, e.g. color,translation,cutout (default: off)")
 
 
 def build_parser():
@@ -213,7 +253,8 @@ def build_parser():
         "with --data-b B. Images of any size are resized.",
         "  keras-condgan train pix2pix --data my_pairs/ --image-size 128 --epochs 50 --out runs/mine\n"
         "  keras-condgan train pix2pix --data sketches/ --data-b photos/ --out runs/sketch2photo\n"
-        "  keras-condgan train pix2pix --filters 32 --epochs 200 --time-limit 380 --out runs/facades\n",
+        "  keras-condgan train pix2pix --filters 32 --epochs 200 --time-limit 380 --out runs/facades\n"
+        "  keras-condgan train pix2pix --epochs 200 --decay-epochs 100 --augment translation,cutout --out runs/p2p\n",
     )
     pix2pix.add_argument("--data", metavar="FOLDER", help="your paired images (default: the CMP facades)")
     pix2pix.add_argument("--data-b", metavar="FOLDER", help="the B images, when --data holds the A images")

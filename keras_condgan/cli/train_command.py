@@ -15,7 +15,8 @@ def common(args):
     return dict(
         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, time_limit=args.time_limit,
         weights_dtype=args.weights_dtype, limit=args.limit, tensorboard=args.tensorboard, verbose=1,
-        quality_every=args.quality_every,
+        quality_every=args.quality_every, augment=args.augment, decay_epochs=args.decay_epochs,
+        ema_decay=args.ema_decay, init_from=args.init_from,
     )
 
 

@@ -1,14 +1,19 @@
 """`GAN`: two networks, two optimizers, and one training step for every backend."""
 
+import json
 import os
 
 import keras
+from keras import ops
 from keras.src.callbacks.monitor_callback import MonitorCallback
 from keras_hub.models import Backbone
 from keras_hub.src.utils.python_utils import classproperty
 
+from keras_condgan import penalties
 from keras_condgan.callbacks import QualityMonitor, TerminateOnNonFiniteLoss
 from keras_condgan.export import export_network
+from keras_condgan.layers.diff_augment import augment_policy, diff_augment
+from keras_condgan.models.ema import ExponentialMovingAverage
 from keras_condgan.presets_io import hub, registry, trust, weights_file
 from keras_condgan.presets_io.errors import PresetError
 from keras_condgan.presets_io.folder import WEIGHTS_FILE
@@ -67,6 +72,20 @@ class GAN(GANTrainer, Backbone):
     `"mixed_float16"`, `compile(auto_scale_loss=True)` (the default) gives each network's
     update its own dynamic loss scale (`loss_scales`, see `trainers/loss_scale.py`):
     an update whose gradients overflow is skipped and only that network's scale halves.
+
+    DiffAugment (`augment=`, off by default): the differentiable augmentation of Zhao et al.,
+    "Differentiable Augmentation for Data-Efficient GAN Training" (NeurIPS 2020), e.g.
+    `augment="color,translation,cutout"`. Every image the discriminator judges in training,
+    real and generated, in both losses, is augmented (`augment_discriminator_inputs`, called
+    by each family's `discriminator_outputs`), with one draw of the random parameters per call
+    shared by every image batch of the call and the condition (which moves with the images but
+    keeps its colours); `evaluate` never augments. See `keras_condgan.layers.diff_augment`.
+
+    Gradient penalties (`gradient_penalty=`, off by default): `"r1"` (Mescheder et al.,
+    2018; lazily every `penalty_interval` updates as in StyleGAN2) or `"wgan-gp"` (Gulrajani
+    et al., 2017), weighted by `penalty_weight` (10 when None), added to the discriminator's
+    loss in training only and logged as `gradient_penalty`. The gradients with respect to the
+    images come from the trainer's `_input_gradients`; see `keras_condgan.penalties`.
     """
 
     # Names of the scalars the losses log; a `keras.metrics.Mean` tracks each (`loss_tracker`).
@@ -76,22 +95,46 @@ class GAN(GANTrainer, Backbone):
     initial_loss_scale = 2.0**15
     loss_scale_growth_steps = 2000
 
-    def __init__(self, generator, discriminator, discriminator_steps=1, seed=None, image_range=None, **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        discriminator_steps=1,
+        seed=None,
+        image_range=None,
+        ema_decay=None,
+        ema_warmup=True,
+        augment=None,
+        gradient_penalty=None,
+        penalty_weight=None,
+        penalty_interval=1,
+        averaged_networks=(),
+        **kwargs,
+    ):
         if int(discriminator_steps) < 0:
             raise ValueError(
                 "`discriminator_steps` must be a non-negative integer (0 trains the "
                 f"generator alone); got {discriminator_steps!r}."
             )
+        # Checked before anything is built: `(penalty, weight, interval)` (see penalties.py).
+        penalty_settings = penalties.penalty_arguments(gradient_penalty, penalty_weight, penalty_interval)
         # Like every KerasHub backbone, the model is functional: its graph is
         # the generator (so `model(inputs)` and `predict` generate). This also
         # keeps it working once Keras has rebased `Backbone` onto `Functional`,
         # which it does the first time any functional backbone is built.
         inputs = [keras.Input(x.shape[1:], name=x.name) for x in generator.inputs]
         inputs = inputs[0] if len(inputs) == 1 else inputs
-        super().__init__(inputs=inputs, outputs=generator(inputs), **kwargs)
+        # With an average of the generator's weights, the model's graph (what `model(inputs)`,
+        # `predict` and every inference method run) is the averaged generator.
+        ema = None
+        if ema_decay is not None:
+            ema = ExponentialMovingAverage([generator, *averaged_networks], ema_decay, ema_warmup, name="ema")
+        inference_generator = generator if ema is None else ema.averaged[0]
+        super().__init__(inputs=inputs, outputs=inference_generator(inputs), **kwargs)
         # Assigned after `super().__init__()` so Keras tracks them on every backend.
         self.generator = generator
         self.discriminator = discriminator
+        self.ema = ema
         self.discriminator_steps = int(discriminator_steps)
         self.seed = seed
         # As given (None: not said); `image_range` is the range in use.
@@ -101,6 +144,17 @@ class GAN(GANTrainer, Backbone):
         # step; Keras does not write SeedGenerator state into weights files.
         self.seed_generator = keras.random.SeedGenerator(seed, name="training_noise")
         self.loss_trackers = [loss_tracker(name) for name in self.loss_names]
+        # Training techniques, each off by default (see the constructor docs of the families).
+        self.ema_decay = None if ema is None else ema.decay
+        self.ema_warmup = bool(ema_warmup)
+        # DiffAugment: a canonical policy string ("color,translation,cutout"), or None.
+        self.augment = augment
+        # Gradient penalty: None, or its name; the weight in use (the paper's default when not
+        # given, so that a config records it); the lazy interval.
+        self.gradient_penalty, self.penalty_weight, self.penalty_interval = penalty_settings
+        if self.gradient_penalty is not None:
+            self.loss_trackers.append(loss_tracker("gradient_penalty"))
+            penalties.warn_about_batch_norm(self.gradient_penalty, discriminator)
 
     @property
     def metrics(self):
@@ -243,7 +297,9 @@ class GAN(GANTrainer, Backbone):
     def get_compile_config(self):
         if getattr(self, "_gan_compile_config", None) is None:
             return None
-        return dict(self._gan_compile_config)
+        # A deep, plain copy: Keras tracks the stored dict, and a caller editing a nested part of
+        # what it got (an optimizer's config) must not change what the model saves.
+        return json.loads(json.dumps(self._gan_compile_config))
 
     def compile_from_config(self, config):
         # A saved config's optimizers are deserialised here (`.keras` files, and a preset's
@@ -313,6 +369,19 @@ class GAN(GANTrainer, Backbone):
         # The compiled steps hold the range as constants: trace them again.
         self.train_function = self.test_function = None
 
+    @property
+    def augment(self):
+        """The DiffAugment policy of training (`"color,translation,cutout"`, any of its names,
+        comma-separated in that order), or None: off. Settable (a string or a list of names,
+        checked as the constructor checks it)."""
+        return self._augment
+
+    @augment.setter
+    def augment(self, augment):
+        self._augment = augment_policy(augment)
+        # The compiled training step holds the policy: trace it again.
+        self.train_function = None
+
     def _range_for_call(self, image_range):
         """`(range, declared)`: a call's `image_range`, else the model's."""
         if image_range is not None:
@@ -351,11 +420,131 @@ class GAN(GANTrainer, Backbone):
         """
         return self.generator.trainable_variables
 
+    # --- the average of the generator's weights (`ema_decay`; see models/ema.py) -------
+
+    def averaged_live_networks(self):
+        """The live networks whose weights `ema_decay` averages: the generator, and in a
+        subclass any network trained with it that inference uses (GauGAN's encoder; the
+        subclass passes it to `__init__` as `averaged_networks` too)."""
+        return [self.generator]
+
+    def for_inference(self, network):
+        """The network inference runs: the averaged copy of `network` when the model keeps an
+        average of its weights (`ema_decay`), else `network` itself."""
+        if self.ema is None:
+            return network
+        for live, averaged in zip(self.averaged_live_networks(), self.ema.averaged):
+            if live is network:
+                return averaged
+        return network
+
+    def reset_average(self):
+        """Sets the averaged weights to the live ones and restarts the warm-up (after loading
+        live weights into a model with `ema_decay`, e.g. to fine-tune a preset trained
+        without an average)."""
+        if self.ema is None:
+            raise ValueError("This model keeps no average of its weights (ema_decay=None).")
+        self.ema.reset(self.averaged_live_networks())
+
     def prepare_batch(self, data):
         raise NotImplementedError
 
+    def discriminator_outputs(self, batch, images, training=True):
+        """The discriminator's outputs for each image batch in the list `images`, under the
+        condition of `batch` (its labels, condition images or label maps): one output per
+        entry of `images`. Every discriminator call of the losses goes through here, so that
+        what the discriminator sees is prepared (augmented) in one place."""
+        raise NotImplementedError
+
+    def augment_discriminator_inputs(self, images, conditions=(), training=True):
+        """DiffAugment (`self.augment`) of what one discriminator call sees: `(images,
+        conditions)`, two lists, augmented when `self.augment` is set and `training` is true
+        (else returned as given). One draw of the random parameters (from `seed_generator`) for
+        every entry of both lists: the condition images or label maps move with the images
+        (translation, cutout); colour changes the `images` only."""
+        images, conditions = list(images), list(conditions)
+        if not (self.augment and training):
+            return images, conditions
+        photos = [False] * len(conditions) + [True] * len(images)
+        augmented = diff_augment(conditions + images, self.augment, self.seed_generator, photos)
+        return augmented[len(conditions):], augmented[: len(conditions)]
+
+    def discriminator_logits(self, outputs):
+        """The logits among one entry of `discriminator_outputs` (a family whose
+        discriminator returns more than logits overrides this)."""
+        return outputs
+
     def discriminator_loss(self, batch, training=True):
         raise NotImplementedError
+
+    # --- gradient penalties (`gradient_penalty`; see keras_condgan/penalties.py) ---------
+
+    def real_images(self, batch):
+        """The real images of `batch`, which the discriminator judges (`batch["images"]`; a
+        family whose batch names them otherwise overrides this)."""
+        return batch["images"]
+
+    def fake_images(self, batch, training=True):
+        """Generated images for the conditions of `batch`, made as the discriminator's loss
+        makes them (fresh noise; no gradient flows back to the generator)."""
+        raise NotImplementedError
+
+    def discriminator_values(self, batch, images):
+        """D(x): one float32 value per image of `images` (under the conditions of `batch`),
+        the discriminator's logits in training mode averaged over patches and scales
+        (`penalties.per_image_values`). Through `discriminator_outputs`, so that the penalty
+        differentiates through the augmentation when `augment` is on (as StyleGAN2-ADA)."""
+        (outputs,) = self.discriminator_outputs(batch, [images], training=True)
+        return penalties.per_image_values(self.discriminator_logits(outputs))
+
+    def penalty_points(self, batch):
+        """The images at which the penalty takes D's gradients: the real images (R1), or random
+        interpolates of real and generated images (WGAN-GP; one U(0, 1) weight per image from
+        `seed_generator`)."""
+        real = ops.cast(self.real_images(batch), "float32")
+        if self.gradient_penalty == "r1":
+            return real
+        return penalties.interpolates(real, self.fake_images(batch, training=True), self.seed_generator)
+
+    def gradient_penalty_at(self, batch, images):
+        """The penalty (weight included) of D's gradients at `images`, float32."""
+        _, gradients = self._input_gradients(lambda x: self.discriminator_values(batch, x), images)
+        return penalties.PENALTY_FUNCTIONS[self.gradient_penalty](gradients, self.penalty_weight)
+
+    def gradient_penalty_loss(self, batch):
+        """The penalty of one discriminator update on `batch` (weight included; without the
+        lazy interval's factor)."""
+        return self.gradient_penalty_at(batch, self.penalty_points(batch))
+
+    def _discriminator_objective(self, batch):
+        """The function one discriminator update differentiates: `discriminator_loss`, plus the
+        gradient penalty when one is set, logged as `gradient_penalty` (what is added to the
+        loss: with `penalty_interval` k > 1, k times the penalty on the updates it is due,
+        every k-th of the discriminator optimizer's updates from the first, and 0 on the others,
+        which do not compute it; the epoch mean thus estimates the per-update penalty)."""
+        if self.gradient_penalty is None:
+            return lambda: self.discriminator_loss(batch, training=True)
+        interval = self.penalty_interval
+        due = None
+        if interval > 1:
+            # Read here, outside the differentiated function (where JAX maps the model's
+            # variables only): the count of this network's past updates.
+            due = ops.equal(ops.mod(ops.convert_to_tensor(self.discriminator_optimizer.iterations), interval), 0)
+
+        def objective():
+            loss, logs = self.discriminator_loss(batch, training=True)
+            if due is None:
+                penalty = self.gradient_penalty_loss(batch)
+            else:
+                penalty = self._state_cond(
+                    due,
+                    lambda: self.gradient_penalty_loss(batch) * float(interval),
+                    lambda: ops.zeros((), "float32"),
+                )
+            logs = dict(logs, gradient_penalty=penalty)
+            return ops.cast(loss, "float32") + penalty, logs
+
+        return objective
 
     def generator_loss(self, batch, training=True):
         raise NotImplementedError
@@ -367,7 +556,7 @@ class GAN(GANTrainer, Backbone):
         for _ in range(self.discriminator_steps):
             logs.update(
                 self._gradient_step(
-                    lambda: self.discriminator_loss(batch, training=True),
+                    self._discriminator_objective(batch),
                     self.discriminator.trainable_variables,
                     self.discriminator_optimizer,
                     loss_scale=loss_scales.get("discriminator"),
@@ -381,6 +570,8 @@ class GAN(GANTrainer, Backbone):
                 loss_scale=loss_scales.get("generator"),
             )
         )
+        if self.ema is not None:
+            self.ema.update(self.averaged_live_networks())
         # One model step; callbacks such as TensorBoard read this counter.
         self.optimizer.iterations.assign_add(1)
         return self._update_trackers(logs)
@@ -390,7 +581,10 @@ class GAN(GANTrainer, Backbone):
         _, logs = self.discriminator_loss(batch, training=False)
         _, g_logs = self.generator_loss(batch, training=False)
         logs.update(g_logs)
-        return self._update_trackers(logs)
+        results = self._update_trackers(logs)
+        # The gradient penalty is a training term: evaluation neither computes nor reports it.
+        results.pop("gradient_penalty", None)
+        return results
 
     def _update_trackers(self, logs):
         for tracker in self.metrics:
@@ -435,7 +629,7 @@ class GAN(GANTrainer, Backbone):
 
     def exportable_networks(self):
         """`{name: (network, output names)}`: the networks `export(network=name)` writes."""
-        return {"generator": (self.generator, ("images",))}
+        return {"generator": (self.for_inference(self.generator), ("images",))}
 
     def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, network="generator",
                **kwargs):
@@ -568,4 +762,14 @@ class GAN(GANTrainer, Backbone):
         )
         if self._declared_image_range is not None:  # absent: configs stay as before
             config["image_range"] = list(self._declared_image_range)
+        # The training techniques, only where set: configs without them stay as before.
+        techniques = {
+            "ema_decay": (self.ema_decay, None),
+            "ema_warmup": (self.ema_warmup, True),
+            "augment": (self.augment, None),
+            "gradient_penalty": (self.gradient_penalty, None),
+            "penalty_weight": (self.penalty_weight, None),
+            "penalty_interval": (self.penalty_interval, 1),
+        }
+        config.update({name: value for name, (value, default) in techniques.items() if value != default})
         return config

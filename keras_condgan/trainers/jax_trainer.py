@@ -1,4 +1,5 @@
 import jax
+import jax.numpy as jnp
 import keras
 from keras.src.backend.common.stateless_scope import get_stateless_scope
 
@@ -13,7 +14,8 @@ class JAXGANTrainer:
     (sub-model calls, BatchNorm updates, seed generators, optimizer `apply`,
     metric updates) reads and writes the scope instead of the variables. Only
     `_gradient_step` differs: it turns the loss into a pure function of the
-    values of the variables it differentiates, for `jax.value_and_grad`.
+    values of the variables it differentiates, for `jax.value_and_grad`; and so do
+    `_input_gradients` (`jax.vjp`) and `_state_cond` (`lax.cond`), see below.
     """
 
     def _state_variables(self, training=True):
@@ -91,6 +93,69 @@ class JAXGANTrainer:
                 for variable, value in zip(group, new_group):
                     variable.assign(value)
         return logs
+
+    # --- functions of the model's state inside a differentiated or branched function ------
+    #
+    # `jax.vjp` (for input gradients) and `lax.cond` (for a lazily applied penalty) trace
+    # their functions separately: a variable written inside one (BatchNorm statistics,
+    # spectral-norm vectors, seed-generator states) must leave it as an output, or its new
+    # value, a tracer of the inner trace, would leak into the enclosing scope. So each such
+    # function runs in a `StatelessScope` of its own, mapping every model variable to its
+    # current value, and hands back the values of the non-trainable variables it wrote; the
+    # caller then assigns them in the enclosing scope. The result is what TensorFlow and
+    # torch do in place: the pass is one more forward pass of the network, whose updates
+    # are kept (a penalty's discriminator pass advances BatchNorm statistics, spectral-norm
+    # vectors and augmentation noise like any other training call).
+
+    def _model_state(self):
+        """`(variables, values, written)`: every model variable with its current value (from
+        the enclosing scope, if any), and the variables a forward pass may write."""
+        variables = self.trainable_variables + self.non_trainable_variables
+        scope = get_stateless_scope()
+        values = []
+        for variable in variables:
+            value = None if scope is None else scope.get_current_value(variable)
+            values.append(variable.value if value is None else value)
+        return variables, values, self.non_trainable_variables
+
+    def _pure(self, fn, variables, values, written):
+        """`fn` as a function that writes no variable: returns `(fn(*args), written values)`."""
+
+        def pure_fn(*args):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))) as scope:
+                outputs = fn(*args)
+            return outputs, [scope.get_current_value(v) for v in written]
+
+        return pure_fn
+
+    def _input_gradients(self, fn, inputs):
+        """`(fn(inputs), d sum(fn(inputs)) / d inputs)` with `jax.vjp`. Called inside
+        `_gradient_step`'s `jax.value_and_grad`, the gradients are differentiable with respect
+        to the variables `fn` reads (their values are that function's tracers, read here from
+        the enclosing scope). The inputs are constants for any outer differentiation; the
+        sum is taken in float32. Variables `fn` writes: see above (kept, from this pass)."""
+        variables, values, written = self._model_state()
+        inputs = jax.lax.stop_gradient(jnp.asarray(keras.ops.convert_to_tensor(inputs)))
+        pure_fn = self._pure(fn, variables, values, written)
+        outputs, vjp_fn, new_values = jax.vjp(pure_fn, inputs, has_aux=True)
+        # d sum(outputs) / d inputs, the cotangent of a float32 sum cast to the outputs' dtype.
+        (gradients,) = vjp_fn(jnp.ones_like(outputs))
+        for variable, value in zip(written, new_values):
+            variable.assign(value)
+        return outputs, gradients
+
+    def _state_cond(self, pred, true_fn, false_fn):
+        """`ops.cond` (`lax.cond`) for branches that may write variables: each branch runs as
+        a pure function (see above); the writes of the branch taken are assigned after."""
+        variables, values, written = self._model_state()
+        outputs, new_values = jax.lax.cond(
+            pred,
+            self._pure(true_fn, variables, values, written),
+            self._pure(false_fn, variables, values, written),
+        )
+        for variable, value in zip(written, new_values):
+            variable.assign(value)
+        return outputs
 
     # Keras' JAX `fit`, `evaluate` and `predict` detach ("purge") every
     # variable's value and reattach the new values after the loop. When the

@@ -58,6 +58,24 @@ class TensorFlowGANTrainer:
             apply_scaled_gradients(loss_scale, optimizer, grads, variables)
         return logs
 
+    def _input_gradients(self, fn, inputs):
+        """`(fn(inputs), d sum(fn(inputs)) / d inputs)`, the gradients differentiable with respect
+        to the variables `fn` reads (a gradient penalty inside `_gradient_step`'s tape): a
+        second tape, inside the first, watches the inputs. The inputs are constants for any
+        outer differentiation; the sum is taken in float32."""
+        inputs = tf.stop_gradient(tf.convert_to_tensor(inputs))
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(inputs)
+            outputs = fn(inputs)
+            total = tf.reduce_sum(tf.cast(outputs, "float32"))
+        gradients = tape.gradient(total, inputs, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return outputs, gradients
+
+    def _state_cond(self, pred, true_fn, false_fn):
+        """`ops.cond` for branches that may update variables (BatchNorm statistics, seed
+        states): `tf.cond` orders their writes itself."""
+        return tf.cond(pred, true_fn, false_fn)
+
     def train_step(self, data):
         with self._replica_consistent_state():
             return self.gan_train_step(data)

@@ -1,3 +1,4 @@
+import keras
 import torch
 
 
@@ -25,6 +26,24 @@ class TorchGANTrainer:
             else:
                 loss_scale.apply(optimizer, grads, variables)
         return logs
+
+    def _input_gradients(self, fn, inputs):
+        """`(fn(inputs), d sum(fn(inputs)) / d inputs)`, the gradients differentiable with respect
+        to the parameters `fn` reads (`create_graph=True`: a gradient penalty inside
+        `_gradient_step`'s `backward`). The inputs are constants for any outer
+        differentiation (detached); the sum is taken in float32."""
+        inputs = torch.as_tensor(keras.ops.convert_to_tensor(inputs)).detach().requires_grad_(True)
+        with torch.enable_grad():
+            outputs = fn(inputs)
+            total = outputs.float().sum()
+            (gradients,) = torch.autograd.grad(total, inputs, create_graph=True, allow_unused=True)
+        if gradients is None:  # `fn` does not depend on its inputs
+            gradients = torch.zeros_like(inputs)
+        return outputs, gradients
+
+    def _state_cond(self, pred, true_fn, false_fn):
+        """`ops.cond` for branches that may update variables: eager, so only the branch taken runs."""
+        return true_fn() if bool(pred) else false_fn()
 
     def train_step(self, data):
         return self.gan_train_step(data)

@@ -49,6 +49,10 @@ def train_conditional_gan(
     preset_dir=None,
     verbose="auto",
     quality_every=None,
+    augment=None,
+    ema_decay=None,
+    init_from=None,
+    decay_epochs=0,
 ):
     """Trains a ConditionalGAN (the `mnist_cgan` architecture by default) and writes the run
     folder `out` (see `run_folder`) and its preset; running it again with the same `out`
@@ -71,6 +75,13 @@ def train_conditional_gan(
         quality_every: every this many epochs (and after the last), measure the class accuracy
             and KID of 100 digits per class with the MNIST judge classifier (trained once
             when missing) as `val_class_accuracy` / `val_kid` (MNIST only).
+        augment: the model's DiffAugment policy (e.g. `"color,translation,cutout"`; None: off).
+        ema_decay: keep an exponential moving average of the generator's weights with this
+            decay (e.g. 0.999), which inference and the preset use; None: off.
+        init_from: a preset (name, folder or handle) of the same architecture whose weights the
+            run starts from (fine-tuning), instead of fresh ones.
+        decay_epochs: the last this many of `epochs` decay both learning rates linearly
+            towards zero (`schedules.LinearDecay`); 0: constant.
 
     Returns:
         The trained model.
@@ -81,6 +92,7 @@ def train_conditional_gan(
             "for the MNIST digits only (train without `data`), or pass your own `ClassifierQuality` to "
             "`QualityMonitor` in Python."
         )
+    run_folder.check_decay_epochs(epochs, decay_epochs)
     keras.utils.set_random_seed(seed)
     images, labels, class_names = load_training_data(data, mnist_dir, image_size, limit)
     model = ConditionalGAN(
@@ -93,8 +105,12 @@ def train_conditional_gan(
         discriminator_filters=tuple(discriminator_filters),
         adversarial_loss=adversarial_loss,
         seed=seed,
+        augment=augment,
+        ema_decay=ema_decay,
     )
-    model.compile()
+    if init_from is not None:
+        run_folder.start_from_preset(model, init_from)
+    model.compile(**run_folder.decaying_optimizers(model, epochs, decay_epochs, -(-len(images) // batch_size)))
     data_description = "MNIST training digits" if data is None else os.path.abspath(data)
     run_folder.start_run(model, out, {"data": data_description, "class_names": class_names})
     print(f"{len(images)} images of {len(class_names)} classes ({data_description}); "

@@ -33,6 +33,10 @@ def train_gaugan(
     tensorboard=None,
     verbose="auto",
     quality_every=None,
+    augment=None,
+    decay_epochs=0,
+    ema_decay=None,
+    init_from=None,
 ):
     """Trains a GauGAN on the facades: the colour-coded label maps turned into class ids
     (`facades.load_class_maps`), each training pair also mirrored (SPADE's augmentation), and
@@ -56,10 +60,18 @@ def train_gaugan(
         verbose: `fit`'s verbosity (1: progress bars, 2: a line per epoch).
         quality_every: every this many epochs (and after the last), measure LPIPS and KID of
             random-style images on the 106 test label maps (`val_lpips`, `val_kid`).
+        augment: the model's DiffAugment policy (e.g. `"color,translation,cutout"`; None: off).
+        decay_epochs: the last this many of `epochs` decay both learning rates linearly
+            towards zero (`schedules.LinearDecay`); 0: constant.
+        ema_decay: keep an exponential moving average of the generator's weights with this
+            decay (e.g. 0.999), which inference and the preset use; None: off.
+        init_from: a preset (name, folder or handle) of the same architecture whose weights the
+            run starts from (fine-tuning), instead of fresh ones.
 
     Returns:
         The trained model.
     """
+    run_folder.check_decay_epochs(epochs, decay_epochs)
     keras.utils.set_random_seed(seed)
     label_maps, photos = facades.load_class_maps("train", image_size, facades_dir)
     if limit:
@@ -79,10 +91,15 @@ def train_gaugan(
         num_upsamples=num_upsamples,
         perceptual_network=None if perceptual_network in (None, "none") else perceptual_network,
         seed=seed,
+        augment=augment,
+        ema_decay=ema_decay,
     )
+    if init_from is not None:
+        run_folder.start_from_preset(model, init_from)
     if jit_compile is None:
         jit_compile = False if keras.backend.backend() == "tensorflow" else "auto"
-    model.compile(jit_compile=jit_compile)
+    steps_per_epoch = -(-len(label_maps) // batch_size)
+    model.compile(jit_compile=jit_compile, **run_folder.decaying_optimizers(model, epochs, decay_epochs, steps_per_epoch))
     run_folder.start_run(model, out, {"data": "CMP facades, class map -> photo"})
     print(f"{len(label_maps)} training pairs (mirrored included); {model.count_params():,} parameters; "
           f"perceptual network: {model.perceptual_network}")

@@ -87,6 +87,10 @@ def train_pix2pix(
     tensorboard=None,
     verbose="auto",
     quality_every=None,
+    augment=None,
+    decay_epochs=0,
+    ema_decay=None,
+    init_from=None,
 ):
     """Trains a Pix2Pix model with the paper's jitter (`PairedImageDataset`) and writes the
     run folder `out` (see `run_folder`) and its preset; running it again with the same `out`
@@ -111,10 +115,21 @@ def train_pix2pix(
         quality_every: every this many epochs (and after the last), measure LPIPS and KID on
             the held-out pairs (`val_lpips`, `val_kid`; the facades test split, or your data's
             `test/`/`val/` folder).
+        augment: the model's DiffAugment policy (e.g. `"translation,cutout"`; None: off).
+        decay_epochs: the last this many of `epochs` decay both learning rates linearly
+            towards zero (`schedules.LinearDecay`, the paper's `--n_epochs epochs - N
+            --n_epochs_decay N`); 0: constant. The schedules step with each optimizer's updates,
+            which the run folder's backup restores: a resumed run continues them (with the same
+            `epochs`: a larger one moves the start of the decay).
+        ema_decay: keep an exponential moving average of the generator's weights with this
+            decay (e.g. 0.999), which inference and the preset use; None: off.
+        init_from: a preset (name, folder or handle) of the same architecture whose weights the
+            run starts from (fine-tuning), instead of fresh ones.
 
     Returns:
         The trained model.
     """
+    run_folder.check_decay_epochs(epochs, decay_epochs)  # before any data is read
     keras.utils.set_random_seed(seed)
     (conditions, targets), held_out, description = load_training_pairs(data, data_b, direction, facades_dir, limit)
     if quality_every and held_out is None:
@@ -136,8 +151,12 @@ def train_pix2pix(
         adversarial_loss=None if adversarial_loss in (None, "none") else adversarial_loss,
         l1_weight=l1_weight,
         seed=seed,
+        augment=augment,
+        ema_decay=ema_decay,
     )
-    model.compile()
+    if init_from is not None:
+        run_folder.start_from_preset(model, init_from)
+    model.compile(**run_folder.decaying_optimizers(model, epochs, decay_epochs, len(train)))
     run_folder.start_run(model, out, {"data": description, "direction": direction or ("BtoA" if data is None else "AtoB")})
     print(f"{len(conditions)} training pairs ({description}); {model.count_params():,} parameters")
     callbacks = [DatasetEpoch(train)] + run_folder.run_callbacks(out, time_limit, tensorboard)

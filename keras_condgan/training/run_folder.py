@@ -21,6 +21,7 @@ import time
 import keras
 
 from keras_condgan.callbacks import QualityMonitor, SampleGrid, TimeLimit
+from keras_condgan.schedules import LinearDecay
 
 RUN_FILE = "run.json"
 BACKUP_DIR = "backup"
@@ -136,6 +137,55 @@ def model_classes():
     from keras_condgan.models.pix2pix.pix2pix import Pix2Pix
 
     return (ConditionalGAN, Pix2Pix, GauGAN)
+
+
+def start_from_preset(model, preset):
+    """Copies the live networks' weights of `preset` (a name, folder or handle) into `model`,
+    whose architecture must be the preset's (the training techniques may differ: e.g. an
+    average of the weights, `ema_decay`, added to fine-tune a preset trained without one, whose
+    average then starts from the preset's weights). A resumed run's backup replaces them."""
+    source = type(model).from_preset(preset)
+    for name in ("generator", "discriminator", "encoder"):
+        network = getattr(model, name, None)
+        if network is None:
+            continue
+        weights = getattr(source, name).get_weights()
+        shapes = [w.shape for w in network.get_weights()]
+        if [w.shape for w in weights] != shapes:
+            raise RunFolderError(
+                f"The preset {preset!r} has another {name} than this run's model: train with its settings "
+                f"({type(model).__name__}.from_preset({preset!r}).get_config() lists them)."
+            )
+        network.set_weights(weights)
+    if model.ema is not None:
+        model.reset_average()
+
+
+def check_decay_epochs(epochs, decay_epochs):
+    if decay_epochs and not 0 < decay_epochs <= epochs:
+        raise ValueError(f"--decay-epochs must be at most --epochs ({epochs}); got {decay_epochs}.")
+
+
+def decaying_optimizers(model, epochs, decay_epochs, steps_per_epoch):
+    """`compile` arguments: the model's default optimizers with `LinearDecay` learning rates
+    over the last `decay_epochs` of `epochs` (each optimizer's updates per epoch counted: the
+    discriminator's are `discriminator_steps` per batch); `{}` (the defaults) for 0."""
+    if not decay_epochs:
+        return {}
+    check_decay_epochs(epochs, decay_epochs)
+    generator_optimizer, discriminator_optimizer = model.default_optimizers()
+
+    def decaying(optimizer, updates_per_batch):
+        config = optimizer.get_config()
+        config["learning_rate"] = LinearDecay.from_epochs(
+            config["learning_rate"], epochs - decay_epochs, decay_epochs, steps_per_epoch * max(1, updates_per_batch)
+        )
+        return optimizer.__class__.from_config(config)
+
+    return {
+        "generator_optimizer": decaying(generator_optimizer, 1),
+        "discriminator_optimizer": decaying(discriminator_optimizer, model.discriminator_steps),
+    }
 
 
 def fit_and_save_preset(model, out, weights_dtype, *fit_args, preset_dir=None, **fit_kwargs):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_condgan import losses
+from keras_condgan import losses, penalties
 from keras_condgan.models.conditional_gan.conditional_gan_discriminator import DISCRIMINATORS
 from keras_condgan.models.conditional_gan.conditional_gan_generator import GENERATORS
 from keras_condgan.models.conditional_gan.conditional_gan_presets import backbone_presets
@@ -37,8 +37,9 @@ class ConditionalGAN(GAN):
             discriminator).
         generator_filters, discriminator_filters: network widths; see
             `conditional_gan_generator` / `conditional_gan_discriminator`.
-        adversarial_loss: `"bce"` (non-saturating), `"hinge"` or
-            `"least_squares"`.
+        adversarial_loss: `"bce"` (non-saturating), `"hinge"`, `"least_squares"` or
+            `"wgan"` (the Wasserstein loss of Arjovsky, Chintala and Bottou, "Wasserstein
+            GAN", ICML 2017, with `gradient_penalty="wgan-gp"`: WGAN-GP).
         discriminator_steps: discriminator updates per generator update.
         seed: seed of the training noise.
         image_range: `(low, high)` of float images given to `fit`, e.g. `(0, 1)` for
@@ -48,6 +49,26 @@ class ConditionalGAN(GAN):
         dtype: the precision policy of every layer (e.g. `"mixed_bfloat16"`, or a
             `keras.DTypePolicy`); the global policy when None. Variables, logits and
             losses stay float32; see `GAN` for loss scaling under `"mixed_float16"`.
+        augment: DiffAugment (Zhao et al., "Differentiable Augmentation for Data-Efficient
+            GAN Training", NeurIPS 2020): None (default: off) or policies among `"color"`,
+            `"translation"`, `"cutout"`, comma-separated (`"color,translation,cutout"`, the
+            paper's choice with little data) or a list. In training, every image the
+            discriminator sees (real and generated, in both losses) is augmented, the same
+            transform for all images of one call; the labels are not. See `GAN`.
+        gradient_penalty: None (default: off, as the papers' baselines), `"r1"` or
+            `"wgan-gp"`, added to the discriminator's loss in training (logged as
+            `gradient_penalty`; see `keras_condgan.penalties`). `"r1"`: `gamma / 2 *
+            E ||grad D(x)||^2` on real images (Mescheder, Geiger and Nowozin, "Which
+            Training Methods for GANs do actually Converge?", ICML 2018). `"wgan-gp"`:
+            `lambda * E (||grad D(x_hat)|| - 1)^2` at random interpolates of real and
+            generated images (Gulrajani et al., "Improved Training of Wasserstein GANs",
+            NeurIPS 2017), meant for `adversarial_loss="wgan"` (also allowed with the
+            others, as in Kurach et al.'s large-scale study of GAN regularisation, 2019).
+        penalty_weight: gamma of R1 or lambda of WGAN-GP; 10 (the papers') when None.
+        penalty_interval: lazy R1 (Karras et al., "Analyzing and Improving the Image
+            Quality of StyleGAN", CVPR 2020): the penalty, multiplied by the interval, only
+            every `penalty_interval` discriminator updates (StyleGAN2: 16); 1 (every
+            update) by default, and always for WGAN-GP.
 
     `fit` takes `(images, labels)`: NumPy arrays, a `tf.data.Dataset`, a
     `keras.utils.PyDataset` or (on torch) a `DataLoader`. Images are uint8 in [0, 255]
@@ -128,6 +149,7 @@ class ConditionalGAN(GAN):
         self.discriminator_filters = d_filters
         self.adversarial_loss = adversarial_loss
         self._d_loss_fn, self._g_loss_fn = losses.get_adversarial_losses(adversarial_loss)
+        penalties.warn_about_unconstrained_critic(adversarial_loss, self.gradient_penalty)
 
     @property
     def conditional(self):
@@ -187,12 +209,21 @@ class ConditionalGAN(GAN):
     def sample_noise(self, batch_size):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
+    def discriminator_outputs(self, batch, images, training=True):
+        labels = batch.get("labels")
+        # DiffAugment (`augment`, in training): the images only; the labels are vectors.
+        images, _ = self.augment_discriminator_inputs(images, training=training)
+        return [self.discriminator(self.network_inputs(x, labels), training=training) for x in images]
+
+    def fake_images(self, batch, training=True):
+        labels = batch.get("labels")
+        noise = self.sample_noise(ops.shape(batch["images"])[0])
+        return ops.stop_gradient(self.generator(self.network_inputs(noise, labels), training=training))
+
     def discriminator_loss(self, batch, training=True):
-        images, labels = batch["images"], batch.get("labels")
-        noise = self.sample_noise(ops.shape(images)[0])
-        fakes = ops.stop_gradient(self.generator(self.network_inputs(noise, labels), training=training))
-        real_logits = self.discriminator(self.network_inputs(images, labels), training=training)
-        fake_logits = self.discriminator(self.network_inputs(fakes, labels), training=training)
+        images = batch["images"]
+        fakes = self.fake_images(batch, training)
+        real_logits, fake_logits = self.discriminator_outputs(batch, [images, fakes], training)
         loss = self._d_loss_fn(real_logits, fake_logits)
         return loss, {"d_loss": loss}
 
@@ -200,7 +231,7 @@ class ConditionalGAN(GAN):
         images, labels = batch["images"], batch.get("labels")
         noise = self.sample_noise(ops.shape(images)[0])
         fakes = self.generator(self.network_inputs(noise, labels), training=training)
-        fake_logits = self.discriminator(self.network_inputs(fakes, labels), training=training)
+        (fake_logits,) = self.discriminator_outputs(batch, [fakes], training)
         loss = self._g_loss_fn(fake_logits)
         return loss, {"g_loss": loss}
 
@@ -269,7 +300,7 @@ class ConditionalGAN(GAN):
                     f"{None if label_vectors is None else label_vectors.shape}."
                 )
             generator_inputs.append(label_vectors)
-        (images,) = predict_in_batches(self.generator, generator_inputs, batch_size, [self.image_shape])
+        (images,) = predict_in_batches(self.for_inference(self.generator), generator_inputs, batch_size, [self.image_shape])
         return to_uint8(images)
 
     def generate(self, labels, seed=None, latents=None):

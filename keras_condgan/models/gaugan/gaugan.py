@@ -128,6 +128,25 @@ class GauGAN(GAN):
             Variables, the generated image, the logits, the encoder's mean and
             log-variance and the losses stay float32; see `GAN` for loss scaling under
             `"mixed_float16"`.
+        augment: DiffAugment (Zhao et al., "Differentiable Augmentation for Data-Efficient
+            GAN Training", NeurIPS 2020): None (default: off) or policies among `"color"`,
+            `"translation"`, `"cutout"`, comma-separated (`"color,translation,cutout"`) or a
+            list. In training, every (label map, image) pair the discriminator sees is
+            augmented: translation and cutout move the one-hot label map and the image
+            together, colour changes the images only; the real and generated images of one
+            call (whose features the feature-matching loss compares) share the transform. The
+            encoder, the VGG and KL losses see no augmentation. See `GAN`.
+        gradient_penalty: None (default: off, as in the paper), `"r1"` (Mescheder et al.,
+            "Which Training Methods for GANs do actually Converge?", ICML 2018) or
+            `"wgan-gp"` (Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS
+            2017; here with the hinge loss), added to the discriminator's loss in training,
+            logged as `gradient_penalty` (see `keras_condgan.penalties`). D(x) is the mean
+            over the scales of the mean of each scale's patch logits; the gradients are
+            taken with respect to the image (not the label map).
+        penalty_weight: gamma of R1 or lambda of WGAN-GP; 10 (the papers') when None.
+        penalty_interval: lazy R1 (Karras et al., StyleGAN2, CVPR 2020): the penalty,
+            multiplied by the interval, only every `penalty_interval` discriminator
+            updates; 1 (every update) by default, and always for WGAN-GP.
 
     `fit` takes `(label_maps, images)` of the model's size: label maps as integer class ids
     `(N, H, W)` or one-hot floats `(N, H, W, num_classes)`; images uint8 in [0, 255] or floats
@@ -207,6 +226,7 @@ class GauGAN(GAN):
             seed=seed,
             image_range=image_range,
             dtype=dtype,
+            averaged_networks=[encoder],
             **kwargs,
         )
         # After `super().__init__()`, so that Keras tracks (and saves) it on every backend.
@@ -233,6 +253,10 @@ class GauGAN(GAN):
     @property
     def metrics(self):
         return [t for t in self.loss_trackers if self.perceptual_network is not None or t.name != "vgg_loss"]
+
+    def averaged_live_networks(self):
+        # Inference runs the encoder too (style images): `ema_decay` averages it with the generator.
+        return [self.generator, self.encoder]
 
     @property
     def generator_trainable_variables(self):
@@ -282,19 +306,30 @@ class GauGAN(GAN):
         mean, log_variance = self.encoder(images, training=training)
         return reparameterize(mean, log_variance, self.seed_generator), mean, log_variance
 
-    def discriminate(self, label_maps, images, training=True):
-        """The discriminator's `[[features..., logits] per scale]`. A Keras model whose
-        outputs are a one-element list returns the element itself, so with one scale
-        the list of scales is put back here."""
-        outputs = self.discriminator([label_maps, images], training=training)
-        return [outputs] if self.discriminator_scales == 1 else outputs
+    def discriminator_outputs(self, batch, images, training=True):
+        """Per entry of `images`, the discriminator's `[[features..., logits] per scale]`. A
+        Keras model whose outputs are a one-element list returns the element itself, so with
+        one scale the list of scales is put back here."""
+        # DiffAugment (`augment`, in training): one transform for the one-hot label maps and the
+        # images (real and generated alike, as feature matching compares them); colour for the
+        # images only.
+        images, (label_maps,) = self.augment_discriminator_inputs(images, [batch["label_maps"]], training)
+        outputs = [self.discriminator([label_maps, x], training=training) for x in images]
+        return [[o] if self.discriminator_scales == 1 else o for o in outputs]
 
-    def discriminator_loss(self, batch, training=True):
+    def discriminator_logits(self, outputs):
+        # The logits of each scale (its last output), one patch map per scale.
+        return [scale[-1] for scale in outputs]
+
+    def fake_images(self, batch, training=True):
         label_maps, images = batch["label_maps"], batch["images"]
         z, _, _ = self.sample_latent(images, training)
-        fakes = ops.stop_gradient(self.generator([z, label_maps], training=training))
-        real_outputs = self.discriminate(label_maps, images, training)
-        fake_outputs = self.discriminate(label_maps, fakes, training)
+        return ops.stop_gradient(self.generator([z, label_maps], training=training))
+
+    def discriminator_loss(self, batch, training=True):
+        images = batch["images"]
+        fakes = self.fake_images(batch, training)
+        real_outputs, fake_outputs = self.discriminator_outputs(batch, [images, fakes], training)
         loss = ops.mean(
             ops.stack(
                 [losses.discriminator_hinge(real[-1], fake[-1]) for real, fake in zip(real_outputs, fake_outputs)]
@@ -306,8 +341,9 @@ class GauGAN(GAN):
         label_maps, images = batch["label_maps"], batch["images"]
         z, mean, log_variance = self.sample_latent(images, training)
         fakes = self.generator([z, label_maps], training=training)
-        fake_outputs = self.discriminate(label_maps, fakes, training)
-        real_outputs = self.discriminate(label_maps, images, training)
+        # One call for both: an augmentation is then the same for the real and the generated
+        # images, whose features the feature-matching loss compares.
+        fake_outputs, real_outputs = self.discriminator_outputs(batch, [fakes, images], training)
         adversarial = ops.mean(ops.stack([losses.generator_hinge(fake[-1]) for fake in fake_outputs]))
         feature_matching = losses.feature_matching(
             [real[:-1] for real in real_outputs], [fake[:-1] for fake in fake_outputs]
@@ -339,7 +375,7 @@ class GauGAN(GAN):
         `synthesize` takes them: arrays, files or PIL images, any size, uint8 or floats in
         `image_range`."""
         batch = self.images_to_batch(style_image, self.image_shape, "style images", image_range)
-        mean, log_variance = predict_in_batches(self.encoder, [batch.values], batch_size, [(self.latent_dim,)] * 2)
+        mean, log_variance = predict_in_batches(self.for_inference(self.encoder), [batch.values], batch_size, [(self.latent_dim,)] * 2)
         return (mean[0], log_variance[0]) if batch.layout == "single" else (mean, log_variance)
 
     def synthesize(
@@ -393,7 +429,7 @@ class GauGAN(GAN):
                     f"{len(style.values)} style images."
                 )
             mean, log_variance = predict_in_batches(
-                self.encoder, [style.values], batch_size, [(self.latent_dim,)] * 2
+                self.for_inference(self.encoder), [style.values], batch_size, [(self.latent_dim,)] * 2
             )
             latents = mean
             if seed is not None:
@@ -402,14 +438,14 @@ class GauGAN(GAN):
         if label_maps.dtype.kind in "iu":
             label_maps = np.eye(self.num_classes, dtype="float32")[label_maps]
         (images,) = predict_in_batches(
-            self.generator, [latents, label_maps.astype("float32")], batch_size, [self.image_shape]
+            self.for_inference(self.generator), [latents, label_maps.astype("float32")], batch_size, [self.image_shape]
         )
         return inputs.restore_layout(to_uint8(images), maps, output_size)
 
     def exportable_networks(self):
         """The generator, and the style encoder: `export(path, format, network="encoder")`
         writes `style_image` `(N, H, W, C)` in [-1, 1] -> `mean`, `log_variance`."""
-        return {**super().exportable_networks(), "encoder": (self.encoder, ("mean", "log_variance"))}
+        return {**super().exportable_networks(), "encoder": (self.for_inference(self.encoder), ("mean", "log_variance"))}
 
     def _color_decoder(self, palette):
         """The function that turns a colour label map `(H, W, 3)` into class ids."""

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_condgan import losses
+from keras_condgan import losses, penalties
 from keras_condgan.models.gan import GAN
 from keras_condgan.models.pix2pix.pix2pix_discriminator import patch_discriminator
 from keras_condgan.models.pix2pix.pix2pix_generator import default_depth, unet_generator
@@ -12,7 +12,7 @@ from keras_condgan.utils.batching import predict_in_batches
 from keras_condgan.utils.images import image_shape_argument, standardize_images, to_uint8
 from keras_condgan.utils.inputs import restore_layout
 
-PIX2PIX_ADVERSARIAL_LOSSES = ("bce", "least_squares", None)
+PIX2PIX_ADVERSARIAL_LOSSES = ("bce", "least_squares", "wgan", None)
 
 
 def l1_loss(targets, images):
@@ -41,9 +41,11 @@ class Pix2Pix(GAN):
         dropout: dropout rate of the first three decoder blocks (0.5).
         receptive_field: PatchGAN patch size: 1 (PixelGAN), 16, 70 (default)
             or 286 (ImageGAN).
-        adversarial_loss: `"bce"` (the paper), `"least_squares"`, or `None`
-            to train the generator with the L1 loss alone (the baseline of
-            the paper's table 1; the discriminator is then not trained).
+        adversarial_loss: `"bce"` (the paper), `"least_squares"`, `"wgan"` (the
+            Wasserstein loss of Arjovsky et al., ICML 2017, on the patch grid's mean;
+            with `gradient_penalty="wgan-gp"`), or `None` to train the generator with
+            the L1 loss alone (the baseline of the paper's table 1; the discriminator
+            is then not trained).
         l1_weight: lambda of the L1 term (100).
         discriminator_steps: discriminator updates per generator update; 1 by default,
             0 (and only 0) with `adversarial_loss=None`.
@@ -55,6 +57,26 @@ class Pix2Pix(GAN):
             `keras.DTypePolicy`); the global policy when None. Variables, the
             generated image, logits and losses stay float32; see `GAN` for loss
             scaling under `"mixed_float16"`.
+        augment: DiffAugment (Zhao et al., "Differentiable Augmentation for Data-Efficient
+            GAN Training", NeurIPS 2020): None (default: off) or policies among `"color"`,
+            `"translation"`, `"cutout"`, comma-separated (`"color,translation,cutout"`) or a
+            list. In training, every (condition, image) pair the discriminator sees is
+            augmented: translation and cutout move the condition and the image together,
+            colour changes the images only; real and generated pairs of one call share the
+            transform. The generator's L1 loss sees no augmentation. See `GAN`.
+        gradient_penalty: None (default: off, as in the paper), `"r1"` (Mescheder et al.,
+            "Which Training Methods for GANs do actually Converge?", ICML 2018) or
+            `"wgan-gp"` (Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS
+            2017), added to the discriminator's loss in training, logged as
+            `gradient_penalty` (see `keras_condgan.penalties`). D(x) is the mean of the
+            patch logits of the (condition, target) pair; the penalty takes gradients with
+            respect to the target image. Needs an adversarial loss. With `norm="batch"`
+            the gradients mix the images of a batch (a warning says so); `norm="instance"`
+            avoids it, as WGAN-GP's authors advise.
+        penalty_weight: gamma of R1 or lambda of WGAN-GP; 10 (the papers') when None.
+        penalty_interval: lazy R1 (Karras et al., StyleGAN2, CVPR 2020): the penalty,
+            multiplied by the interval, only every `penalty_interval` discriminator
+            updates; 1 (every update) by default, and always for WGAN-GP.
 
     `fit` takes `(conditions, targets)` batches of the model's size: uint8 images in
     [0, 255] or float images in `image_range`. `translate` takes what people have (see its
@@ -96,6 +118,11 @@ class Pix2Pix(GAN):
             raise ValueError(
                 f"Unknown adversarial loss {adversarial_loss!r}; expected one of {PIX2PIX_ADVERSARIAL_LOSSES}."
             )
+        if adversarial_loss is None and kwargs.get("gradient_penalty") is not None:
+            raise ValueError(
+                f"gradient_penalty={kwargs['gradient_penalty']!r} regularises the discriminator, which "
+                "adversarial_loss=None does not train: choose an adversarial loss, or no penalty."
+            )
         if discriminator_steps is None:
             discriminator_steps = 0 if adversarial_loss is None else 1
         elif adversarial_loss is None and int(discriminator_steps) != 0:
@@ -126,6 +153,7 @@ class Pix2Pix(GAN):
         self.l1_weight = float(l1_weight)
         if adversarial_loss is not None:
             self._d_loss_fn, self._g_loss_fn = losses.get_adversarial_losses(adversarial_loss)
+        penalties.warn_about_unconstrained_critic(adversarial_loss, self.gradient_penalty)
 
     @property
     def metrics(self):
@@ -150,13 +178,24 @@ class Pix2Pix(GAN):
             "targets": standardize_images(targets, self.target_shape, "target images", self.image_range),
         }
 
+    def discriminator_outputs(self, batch, images, training=True):
+        # DiffAugment (`augment`, in training): one transform for the condition and the images;
+        # colour for the images only (a label map's colours are its classes).
+        images, (conditions,) = self.augment_discriminator_inputs(images, [batch["conditions"]], training)
+        return [self.discriminator([conditions, x], training=training) for x in images]
+
+    def real_images(self, batch):
+        return batch["targets"]
+
+    def fake_images(self, batch, training=True):
+        return ops.stop_gradient(self.generator(batch["conditions"], training=training))
+
     def discriminator_loss(self, batch, training=True):
         if self.adversarial_loss is None:
             return ops.zeros(()), {}
-        conditions, targets = batch["conditions"], batch["targets"]
-        fakes = ops.stop_gradient(self.generator(conditions, training=training))
-        real_logits = self.discriminator([conditions, targets], training=training)
-        fake_logits = self.discriminator([conditions, fakes], training=training)
+        targets = batch["targets"]
+        fakes = self.fake_images(batch, training)
+        real_logits, fake_logits = self.discriminator_outputs(batch, [targets, fakes], training)
         loss = 0.5 * self._d_loss_fn(real_logits, fake_logits)
         return loss, {"d_loss": loss}
 
@@ -166,7 +205,7 @@ class Pix2Pix(GAN):
         l1 = l1_loss(targets, fakes)
         loss = self.l1_weight * l1
         if self.adversarial_loss is not None:
-            fake_logits = self.discriminator([conditions, fakes], training=training)
+            (fake_logits,) = self.discriminator_outputs(batch, [fakes], training)
             loss = loss + self._g_loss_fn(fake_logits)
         return loss, {"g_loss": loss, "l1_loss": l1}
 
@@ -199,7 +238,7 @@ class Pix2Pix(GAN):
             `(H, W, C)` for one, a batch `(N, H, W, C)` for a batch, a list for a list.
         """
         batch = self.images_to_batch(images, self.image_shape, "condition images", image_range)
-        (generated,) = predict_in_batches(self.generator, [batch.values], batch_size, [self.target_shape])
+        (generated,) = predict_in_batches(self.for_inference(self.generator), [batch.values], batch_size, [self.target_shape])
         return restore_layout(to_uint8(generated), batch, output_size)
 
     def get_config(self):
