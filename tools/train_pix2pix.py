@@ -12,11 +12,24 @@ of fixed test pairs to `<out>/samples/` and the latest weights to `<out>/latest.
 fixed device-time budget); the log says how many epochs ran. At the end the preset is saved
 to `<out>/preset`, its weights stored as `--weights-dtype` (float16 by default, half the
 size; loading restores the model's float32).
+
+The training techniques: `--ema-decay 0.999` keeps an exponential moving average of the
+generator's weights, which inference and the preset use; `--decay-epochs N` decays both learning
+rates linearly to zero over the last N of `--epochs` (the paper's `--n_epochs 100
+--n_epochs_decay 100` is `--epochs 200 --decay-epochs 100`); `--augment translation,cutout`
+applies DiffAugment to what the discriminator sees; `--init-from PRESET` starts from a preset's
+weights. With `--ema-decay`, the preset holds the live generator and its average (twice the
+generator's size); `--average-only-preset` stores the average as the generator instead and
+drops the live copy (a preset of the size of one without averaging, which infers the same; its
+config then has no `ema_decay`, so fine-tuning it starts a fresh average).
 """
 
 import argparse
+import os
 
+from keras_condgan.cli.main import augment_option, ema_decay_option
 from keras_condgan.training import train_pix2pix
+from train_gaugan import save_average_only_preset  # tools/, this script's folder, is on sys.path
 
 
 def main():
@@ -36,13 +49,27 @@ def main():
     parser.add_argument("--time-limit", type=float, default=None, help="stop after the epoch that ends past this many seconds")
     parser.add_argument("--weights-dtype", default="float16", help="storage dtype of the preset's weights")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N pairs only (smoke runs)")
+    parser.add_argument("--ema-decay", type=ema_decay_option, default=None, metavar="DECAY",
+                        help="average the generator's weights with this decay (e.g. 0.999; default: off)")
+    parser.add_argument("--decay-epochs", type=int, default=0, metavar="N",
+                        help="the last N of --epochs decay both learning rates linearly to zero (default 0: constant)")
+    parser.add_argument("--augment", type=augment_option, default=None, metavar="POLICY",
+                        help="DiffAugment of what the discriminator sees, e.g. translation,cutout (default: off)")
+    parser.add_argument("--init-from", default=None, metavar="PRESET", help="start from this preset's weights")
+    parser.add_argument("--average-only-preset", action="store_true",
+                        help="with --ema-decay: the preset's generator is the average, without the live copy")
     args = parser.parse_args()
-    train_pix2pix(
+    if args.average_only_preset and args.ema_decay is None:
+        parser.error("--average-only-preset needs --ema-decay")
+    model = train_pix2pix(
         args.out, facades_dir=args.facades_dir, image_size=args.image_size, filters=args.filters, norm=args.norm,
         receptive_field=args.receptive_field, adversarial_loss=args.adversarial_loss, l1_weight=args.l1_weight,
         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, workers=args.workers,
         time_limit=args.time_limit, weights_dtype=args.weights_dtype, limit=args.limit, verbose=2,
+        augment=args.augment, decay_epochs=args.decay_epochs, ema_decay=args.ema_decay, init_from=args.init_from,
     )
+    if args.average_only_preset:
+        save_average_only_preset(model, os.path.join(args.out, "preset"), args.weights_dtype)
 
 
 if __name__ == "__main__":
