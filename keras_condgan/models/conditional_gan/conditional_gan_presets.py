@@ -6,7 +6,8 @@ backbone_presets = {
             "description": (
                 "Class-conditional DCGAN for 28x28 MNIST digits (one-hot concat "
                 "conditioning, non-saturating BCE), trained on the 60,000 MNIST "
-                "training images."
+                "training images; draws with an average of its generator's weights "
+                "(EMA 0.999)."
             ),
             "params": None,
             "path": "conditional_gan",
