@@ -30,45 +30,12 @@ config then has no `ema_decay`, so fine-tuning it starts a fresh average).
 import argparse
 import os
 
-import numpy as np
-
-from keras_condgan.cli.main import augment_option, ema_decay_option
-from keras_condgan.training import train_gaugan
+from keras_condgan.cli.main import add_technique_options
+from keras_condgan.training import run_folder, train_gaugan
 
 
 def parse_flag(value):
     return {"true": True, "false": False, "auto": "auto"}[value.lower()]
-
-
-def save_average_only_preset(model, preset_dir, weights_dtype="float16"):
-    """Rewrites the preset of a model trained with `ema_decay` with the averaged networks as
-    its live ones and no average: half the generator's share of the size, the same inference.
-    Returns the maximum absolute difference between the two models' generator outputs on a
-    probe input (float16 storage: about 1e-3)."""
-    if model.ema is None:
-        raise ValueError("--average-only-preset needs --ema-decay: this model keeps no average.")
-    config = model.get_config()
-    for key in ("ema_decay", "ema_warmup"):
-        config.pop(key, None)
-    plain = type(model).from_config(config)
-    for live, averaged in zip(plain.averaged_live_networks(), model.ema.averaged, strict=True):
-        live.set_weights(averaged.get_weights())
-    plain.discriminator.set_weights(model.discriminator.get_weights())
-    if len(plain.weights) != len(model.weights) - len(model.ema.weights):
-        raise ValueError("The model has weights outside its networks and their average; not rewriting the preset.")
-    plain.save_to_preset(preset_dir, weights_dtype=weights_dtype)
-    # Check: the rewritten preset's generator gives what the trained model's averaged one gives.
-    reloaded = type(model).from_preset(preset_dir)
-    rng = np.random.default_rng(0)
-    inputs = [rng.uniform(-1, 1, (1,) + tuple(i.shape[1:])).astype("float32") for i in model.generator.inputs]
-    inputs = inputs[0] if len(inputs) == 1 else inputs
-    before = model.ema.averaged[0].predict(inputs, verbose=0)
-    after = reloaded.generator.predict(inputs, verbose=0)
-    difference = float(np.max(np.abs(np.asarray(before) - np.asarray(after))))
-    size = sum(os.path.getsize(os.path.join(preset_dir, f)) for f in os.listdir(preset_dir))
-    print(f"average-only preset written to {preset_dir} ({size / 1e6:.1f} MB; generator outputs within "
-          f"{difference:.1e} of the trained average's)")
-    return difference
 
 
 def main():
@@ -91,13 +58,7 @@ def main():
     parser.add_argument("--time-limit", type=float, default=None, help="stop after the epoch that ends past this many seconds")
     parser.add_argument("--weights-dtype", default="float16", help="storage dtype of the preset's weights")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N pairs only (smoke runs)")
-    parser.add_argument("--ema-decay", type=ema_decay_option, default=None, metavar="DECAY",
-                        help="average the generator's and encoder's weights with this decay (e.g. 0.999; default: off)")
-    parser.add_argument("--decay-epochs", type=int, default=0, metavar="N",
-                        help="the last N of --epochs decay both learning rates linearly to zero (default 0: constant)")
-    parser.add_argument("--augment", type=augment_option, default=None, metavar="POLICY",
-                        help="DiffAugment of what the discriminator sees, e.g. translation,cutout (default: off)")
-    parser.add_argument("--init-from", default=None, metavar="PRESET", help="start from this preset's weights")
+    add_technique_options(parser)
     parser.add_argument("--average-only-preset", action="store_true",
                         help="with --ema-decay: the preset's generator and encoder are the averages, without live copies")
     args = parser.parse_args()
@@ -113,7 +74,7 @@ def main():
         augment=args.augment, decay_epochs=args.decay_epochs, ema_decay=args.ema_decay, init_from=args.init_from,
     )
     if args.average_only_preset:
-        save_average_only_preset(model, os.path.join(args.out, "preset"), args.weights_dtype)
+        run_folder.save_average_only_preset(model, os.path.join(args.out, "preset"), args.weights_dtype)
 
 
 if __name__ == "__main__":

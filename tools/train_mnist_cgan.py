@@ -11,6 +11,7 @@ the preset is saved to `--preset-dir`.
 
 import argparse
 
+from keras_condgan.cli.main import add_technique_options
 from keras_condgan.training import train_conditional_gan
 
 
@@ -23,17 +24,13 @@ def main():
     parser.add_argument("--preset-dir", default="runs/mnist_cgan/preset")
     parser.add_argument("--mnist-dir", default=None, help="folder of the MNIST IDX files (default: $KERAS_CONDGAN_MNIST_DIR or download)")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N images only (smoke runs)")
-    parser.add_argument("--ema-decay", type=float, default=None,
-                        help="keep an exponential moving average of the generator's weights (e.g. 0.999)")
-    parser.add_argument("--init-from", default=None, help="start from this preset's weights (fine-tuning)")
     parser.add_argument("--weights-dtype", default=None, help="storage dtype of the preset's weights, e.g. float16")
-    parser.add_argument("--decay-epochs", type=int, default=0,
-                        help="the last N epochs decay the learning rates linearly towards zero")
+    add_technique_options(parser)
     args = parser.parse_args()
     train_conditional_gan(
         args.out, mnist_dir=args.mnist_dir, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
         limit=args.limit, preset_dir=args.preset_dir, verbose=2, ema_decay=args.ema_decay, init_from=args.init_from,
-        decay_epochs=args.decay_epochs, weights_dtype=args.weights_dtype,
+        decay_epochs=args.decay_epochs, weights_dtype=args.weights_dtype, augment=args.augment,
     )
 
 

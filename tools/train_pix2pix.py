@@ -27,9 +27,8 @@ config then has no `ema_decay`, so fine-tuning it starts a fresh average).
 import argparse
 import os
 
-from keras_condgan.cli.main import augment_option, ema_decay_option
-from keras_condgan.training import train_pix2pix
-from train_gaugan import save_average_only_preset  # tools/, this script's folder, is on sys.path
+from keras_condgan.cli.main import add_technique_options
+from keras_condgan.training import run_folder, train_pix2pix
 
 
 def main():
@@ -49,13 +48,7 @@ def main():
     parser.add_argument("--time-limit", type=float, default=None, help="stop after the epoch that ends past this many seconds")
     parser.add_argument("--weights-dtype", default="float16", help="storage dtype of the preset's weights")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N pairs only (smoke runs)")
-    parser.add_argument("--ema-decay", type=ema_decay_option, default=None, metavar="DECAY",
-                        help="average the generator's weights with this decay (e.g. 0.999; default: off)")
-    parser.add_argument("--decay-epochs", type=int, default=0, metavar="N",
-                        help="the last N of --epochs decay both learning rates linearly to zero (default 0: constant)")
-    parser.add_argument("--augment", type=augment_option, default=None, metavar="POLICY",
-                        help="DiffAugment of what the discriminator sees, e.g. translation,cutout (default: off)")
-    parser.add_argument("--init-from", default=None, metavar="PRESET", help="start from this preset's weights")
+    add_technique_options(parser)
     parser.add_argument("--average-only-preset", action="store_true",
                         help="with --ema-decay: the preset's generator is the average, without the live copy")
     args = parser.parse_args()
@@ -69,7 +62,7 @@ def main():
         augment=args.augment, decay_epochs=args.decay_epochs, ema_decay=args.ema_decay, init_from=args.init_from,
     )
     if args.average_only_preset:
-        save_average_only_preset(model, os.path.join(args.out, "preset"), args.weights_dtype)
+        run_folder.save_average_only_preset(model, os.path.join(args.out, "preset"), args.weights_dtype)
 
 
 if __name__ == "__main__":

@@ -117,18 +117,24 @@ def add_training_options(parser, epochs, batch_size, weights_dtype, out):
                        help="every N epochs and after the last, measure quality on held-out data (cgan on MNIST: "
                             "class accuracy and KID with the judge classifier; pix2pix, gaugan: LPIPS and KID) into "
                             "history.csv and TensorBoard as val_*")
-    group.add_argument("--ema-decay", type=ema_decay_option, default=None, metavar="DECAY",
-                       help="keep an exponential moving average of the generator's weights with this decay (e.g. "
-                            "0.999), which sampling and the preset use (default: off)")
-    group.add_argument("--decay-epochs", type=non_negative_int, default=0, metavar="N",
-                       help="the last N of --epochs decay both learning rates linearly towards zero, as pix2pix's "
-                            "--n_epochs 100 --n_epochs_decay 100 is --epochs 200 --decay-epochs 100 (default 0: constant)")
-    group.add_argument("--init-from", metavar="PRESET", default=None,
-                       help="start from the weights of this preset (name, folder or handle) of the same "
-                            "architecture: fine-tuning")
-    group.add_argument("--augment", type=augment_option, default=None, metavar="POLICY",
-                       help="DiffAugment (Zhao et al. 2020) of what the discriminator sees: policies among color, "
-                            "translation, cutout, comma-separated, e.g. color,translation,cutout (default: off)")
+    add_technique_options(group)
+
+
+def add_technique_options(parser):
+    """The options of the training techniques (`--ema-decay`, `--decay-epochs`, `--init-from`,
+    `--augment`), on `train`'s commands and on the tools/train_*.py scripts."""
+    parser.add_argument("--ema-decay", type=ema_decay_option, default=None, metavar="DECAY",
+                        help="keep an exponential moving average of the generator's weights (and GauGAN's "
+                             "encoder's) with this decay (e.g. 0.999), which sampling and the preset use (default: off)")
+    parser.add_argument("--decay-epochs", type=non_negative_int, default=0, metavar="N",
+                        help="the last N of --epochs decay both learning rates linearly towards zero, as pix2pix's "
+                             "--n_epochs 100 --n_epochs_decay 100 is --epochs 200 --decay-epochs 100 (default 0: constant)")
+    parser.add_argument("--init-from", metavar="PRESET", default=None,
+                        help="start from the weights of this preset (name, folder or handle) of the same "
+                             "architecture: fine-tuning")
+    parser.add_argument("--augment", type=augment_option, default=None, metavar="POLICY",
+                        help="DiffAugment (Zhao et al. 2020) of what the discriminator sees: policies among color, "
+                             "translation, cutout, comma-separated, e.g. color,translation,cutout (default: off)")
 
 
 def build_parser():
